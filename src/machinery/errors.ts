@@ -72,6 +72,10 @@ export const errors = {
       causes: causes.map((c) => ({ reason: c.type, message: fieldErrorDetail(c), field: c.field })),
     });
   },
+  /** Unknown path, or a resource the group/version does not serve. */
+  notFoundPath(_path?: string): StatusError {
+    return new StatusError(404, "NotFound", "the server could not find the requested resource", {});
+  },
   badRequest(message: string): StatusError {
     return new StatusError(400, "BadRequest", message);
   },
@@ -98,6 +102,9 @@ export const errors = {
   },
   tooManyRequests(message: string, retryAfterSeconds = 1): StatusError {
     return new StatusError(429, "TooManyRequests", message, { retryAfterSeconds });
+  },
+  timeout(message: string): StatusError {
+    return new StatusError(504, "Timeout", message);
   },
   internal(message: string): StatusError {
     return new StatusError(500, "InternalError", `Internal error occurred: ${message}`);

@@ -1,0 +1,110 @@
+/**
+ * Request body decoding: JSON, YAML and protobuf objects, DeleteOptions, and patch bodies,
+ * with upstream's checks of kind and apiVersion against the URL and fieldValidation.
+ */
+import { parse as parseYaml, YAMLParseError } from "yaml";
+import { errors } from "../../machinery/errors.js";
+import { apiVersionOf, isPlainObject, type KubeObject } from "../../machinery/object.js";
+import type { ResourceDef } from "../../machinery/resource.js";
+import type { HandlerContext } from "./context.js";
+
+export function mediaType(contentType: string | undefined): string {
+  return (contentType ?? "application/json").split(";")[0]!.trim().toLowerCase();
+}
+
+/** Parses JSON (or YAML when asked) into a value, with upstream-like 400 messages. */
+export function parseStructured(raw: string, yaml: boolean): unknown {
+  if (yaml) {
+    try {
+      return parseYaml(raw, { uniqueKeys: false, maxAliasCount: 100 });
+    } catch (err) {
+      const msg = err instanceof YAMLParseError ? err.message.split("\n")[0] : String(err);
+      throw errors.badRequest(`error converting YAML to JSON: ${msg}`);
+    }
+  }
+  try {
+    return JSON.parse(raw);
+  } catch (err) {
+    throw errors.badRequest(`couldn't get version/kind; json parse error: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * The object in a create/update body: decoded, checked against the URL's kind and version,
+ * and checked for unknown or duplicate fields as fieldValidation asks.
+ */
+export function decodeObjectBody(ctx: HandlerContext): KubeObject {
+  const { req, def } = ctx;
+  const body = req.body ?? Buffer.alloc(0);
+  if (body.length === 0) throw errors.badRequest("the body of the request was empty; send the object as JSON");
+  const type = mediaType(req.headers["content-type"]);
+  let value: unknown;
+  let raw: string | undefined;
+  if (type === "application/vnd.kubernetes.protobuf") {
+    if (!ctx.protobuf) throw errors.unsupportedMediaType(type);
+    const decoded = ctx.protobuf(body);
+    value = { ...decoded.object, apiVersion: decoded.apiVersion, kind: decoded.kind };
+  } else if (type === "application/json" || type === "application/yaml" || type === "text/yaml" || type === "application/x-yaml") {
+    raw = body.toString("utf8");
+    value = parseStructured(raw, type !== "application/json");
+  } else {
+    throw errors.unsupportedMediaType(type);
+  }
+  const obj = checkKind(def, value);
+  validateFields(ctx, obj, raw);
+  return obj;
+}
+
+/** Upstream: the body's kind and apiVersion must name the kind the URL addresses. */
+export function checkKind(def: ResourceDef, value: unknown): KubeObject {
+  if (!isPlainObject(value)) throw errors.badRequest(`the body of the request must be a JSON object (a ${def.kind})`);
+  const kind = value.kind;
+  const apiVersion = value.apiVersion;
+  const want = apiVersionOf(def.group, def.version);
+  if (typeof kind !== "string" || kind === "") {
+    throw errors.badRequest(`Object 'Kind' is missing in '${truncate(JSON.stringify(value))}'`);
+  }
+  if (typeof apiVersion !== "string" || apiVersion === "") {
+    throw errors.badRequest(`Object 'apiVersion' is missing in '${truncate(JSON.stringify(value))}'`);
+  }
+  if (kind !== def.kind) {
+    throw errors.badRequest(`${kind} in version "${apiVersion}" cannot be handled as a ${def.kind}: the kind in the body (${kind}) does not match the kind of the URL (${def.kind})`);
+  }
+  if (apiVersion !== want) {
+    throw errors.badRequest(`the API version in the data (${apiVersion}) does not match the expected API version (${want})`);
+  }
+  if (value.metadata !== undefined && !isPlainObject(value.metadata)) {
+    throw errors.badRequest(`${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: metadata must be an object`);
+  }
+  const obj = value as KubeObject;
+  obj.metadata ??= {};
+  return obj;
+}
+
+export type FieldValidation = "Strict" | "Warn" | "Ignore";
+
+export function fieldValidationMode(q: URLSearchParams): FieldValidation {
+  const v = q.get("fieldValidation");
+  if (v === null || v === "") return "Warn";
+  if (v === "Strict" || v === "Warn" || v === "Ignore") return v;
+  throw errors.badRequest(`fieldValidation parameter unsupported: ${v}; use Ignore, Warn or Strict`);
+}
+
+/** fieldValidation: Strict → 400 listing the problems; Warn → `Warning` headers. */
+export function validateFields(ctx: HandlerContext, obj: unknown, raw: string | undefined): void {
+  const mode = fieldValidationMode(ctx.req.query);
+  if (mode === "Ignore" || !ctx.fieldValidator) return;
+  const problems = [
+    ...(raw !== undefined ? ctx.fieldValidator.duplicateFields(raw) : []),
+    ...ctx.fieldValidator.unknownFields(obj, ctx.def),
+  ];
+  if (!problems.length) return;
+  if (mode === "Strict") {
+    throw errors.badRequest(`${ctx.def.kind} in version "${ctx.def.version}" cannot be handled as a ${ctx.def.kind}: strict decoding error: ${problems.join(", ")}`);
+  }
+  ctx.warnings.push(...problems);
+}
+
+function truncate(s: string): string {
+  return s.length > 200 ? `${s.slice(0, 200)}...` : s;
+}

@@ -1,0 +1,46 @@
+/** What every verb handler receives, and the seams the API server is composed from. */
+import type { KubeObject } from "../../machinery/object.js";
+import type { ResourceRegistry } from "../../machinery/registry.js";
+import type { ResourceDef } from "../../machinery/resource.js";
+import type { SchemaSet } from "../../machinery/schema.js";
+import type { ResourceRequestInfo } from "../request-info.js";
+import type { ResourceStore } from "../store.js";
+import type { ApiRequest } from "../types.js";
+import type { WatchHub } from "../watch/hub.js";
+
+/** Decodes `k8s\0`-framed protobuf bodies (kubectl's typed clients send them). */
+export type ProtobufDecoder = (body: Uint8Array) => { apiVersion: string; kind: string; object: Record<string, unknown> };
+
+/** Finds fields the schema does not know, for fieldValidation=Strict|Warn. */
+export interface FieldValidator {
+  /** Upstream-style strings, e.g. `unknown field "spec.replica"`. */
+  unknownFields(obj: unknown, def: ResourceDef): string[];
+  /** e.g. `json: duplicate field "replicas"`. */
+  duplicateFields(raw: string): string[];
+}
+
+export interface Patcher {
+  json(doc: KubeObject, patch: unknown): KubeObject;
+  merge(doc: KubeObject, patch: unknown): KubeObject;
+  strategic(doc: KubeObject, patch: unknown, def: ResourceDef): KubeObject;
+  /** Server-side apply; throws a 409 StatusError on conflicts unless force. */
+  apply(args: { live?: KubeObject; applied: KubeObject; manager: string; force: boolean; def: ResourceDef; subresource?: string; now: Date }): KubeObject;
+}
+
+export interface ServerSeams {
+  registry: ResourceRegistry;
+  store: ResourceStore;
+  hub: WatchHub;
+  schemas?: SchemaSet;
+  protobuf?: ProtobufDecoder;
+  fieldValidator?: FieldValidator;
+  patcher?: Patcher;
+}
+
+export interface HandlerContext extends ServerSeams {
+  req: ApiRequest;
+  info: ResourceRequestInfo;
+  def: ResourceDef;
+  /** Response headers handlers want to add (e.g. `Warning`). */
+  warnings: string[];
+}

@@ -1,0 +1,14 @@
+/** POST: create an object (201), or a dry run of it. */
+import type { ApiResponse } from "../types.js";
+import { decodeObjectBody } from "./body.js";
+import type { HandlerContext } from "./context.js";
+import { dryRunAll, fieldManagerOf, objectResponse } from "./respond.js";
+
+export async function handleCreate(ctx: HandlerContext): Promise<ApiResponse> {
+  const obj = decodeObjectBody(ctx);
+  const created = await ctx.store.create(ctx.def, ctx.info.namespace, obj, {
+    dryRun: dryRunAll(ctx.req.query),
+    fieldManager: fieldManagerOf(ctx),
+  });
+  return objectResponse(ctx, 201, created);
+}
