@@ -11,14 +11,10 @@ import type { ApiServer } from "./apiserver.js";
 import { errorResponse } from "./apiserver.js";
 import type { Authenticator } from "./auth/types.js";
 import { authRequest, type PeerSocket } from "./auth/request.js";
+import { authenticateRequest } from "./auth/authenticate.js";
 import type { ApiRequest, ApiResponse } from "./types.js";
 
 export const maxBodyBytes = 3 * 1024 * 1024;
-
-/** Paths anyone may read, as upstream's system:public-info-viewer allows. */
-export function isPublicPath(path: string): boolean {
-  return ["/version", "/healthz", "/livez", "/readyz"].some((p) => path === p || path.startsWith(`${p}/`));
-}
 
 export interface HttpsServerOptions {
   api: ApiServer;
@@ -88,9 +84,10 @@ async function serve(opts: HttpsServerOptions, req: AnyRequest, res: AnyResponse
   const url = new URL(req.url ?? "/", "https://localhost");
   const headers = req.headers as Record<string, string | string[] | undefined>;
   const socket = ("stream" in req && req.stream ? req.stream.session?.socket : req.socket) as unknown as PeerSocket;
-  const user = await opts.authenticator.authenticate(authRequest(headers, socket));
-  if (!user && !isPublicPath(url.pathname)) {
-    writeResponse(req, res, errorResponse(errors.unauthorized()));
+  const auth = await authenticateRequest(opts.authenticator, authRequest(headers, socket), url.pathname);
+  if (!auth.ok) {
+    req.resume();
+    writeResponse(req, res, errorResponse(auth.error));
     return;
   }
   const body = await readBody(req);
@@ -102,7 +99,7 @@ async function serve(opts: HttpsServerOptions, req: AnyRequest, res: AnyResponse
     query: url.searchParams,
     headers: flattenHeaders(headers),
     body,
-    user: user ?? undefined,
+    user: auth.user,
     signal: abort.signal,
   };
   const reply = await opts.api.handle(apiReq);

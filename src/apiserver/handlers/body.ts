@@ -51,7 +51,7 @@ export function decodeObjectBody(ctx: HandlerContext): KubeObject {
     throw errors.unsupportedMediaType(type);
   }
   const obj = checkKind(def, value);
-  validateFields(ctx, obj, raw);
+  validateFields(ctx, obj, type === "application/json" ? raw : undefined);
   return obj;
 }
 
@@ -94,10 +94,9 @@ export function fieldValidationMode(q: URLSearchParams): FieldValidation {
 export function validateFields(ctx: HandlerContext, obj: unknown, raw: string | undefined): void {
   const mode = fieldValidationMode(ctx.req.query);
   if (mode === "Ignore" || !ctx.fieldValidator) return;
-  const problems = [
-    ...(raw !== undefined ? ctx.fieldValidator.duplicateFields(raw) : []),
-    ...ctx.fieldValidator.unknownFields(obj, ctx.def),
-  ];
+  const problems = raw !== undefined
+    ? ctx.fieldValidator.strictFieldProblems(raw, ctx.def)
+    : ctx.fieldValidator.unknownFields(obj, ctx.def);
   if (!problems.length) return;
   if (mode === "Strict") {
     throw errors.badRequest(`${ctx.def.kind} in version "${ctx.def.version}" cannot be handled as a ${ctx.def.kind}: strict decoding error: ${problems.join(", ")}`);

@@ -15,8 +15,8 @@ export type ProtobufDecoder = (body: Uint8Array) => { apiVersion: string; kind: 
 export interface FieldValidator {
   /** Upstream-style strings, e.g. `unknown field "spec.replica"`. */
   unknownFields(obj: unknown, def: ResourceDef): string[];
-  /** e.g. `json: duplicate field "replicas"`. */
-  duplicateFields(raw: string): string[];
+  /** Duplicate and unknown fields of a JSON body, in document order (upstream's strict decoding). */
+  strictFieldProblems(raw: string, def: ResourceDef): string[];
 }
 
 export interface Patcher {

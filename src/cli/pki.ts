@@ -1,0 +1,455 @@
+/**
+ * The cluster's PKI under `<dataDir>/tls/`: a CA, the API server's serving certificate and
+ * the admin client certificate, created on first start and reused afterwards.
+ *
+ * A restart only reads and checks files with node:crypto; @peculiar/x509 (about 90 ms to
+ * load) is imported only when something has to be signed. Keys are ECDSA P-256, PKCS#8 PEM,
+ * mode 0600. Nothing here logs key material.
+ */
+import { X509Certificate, createPrivateKey, randomBytes, type KeyObject } from "node:crypto";
+import { promises as fs } from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+
+type X509Lib = typeof import("@peculiar/x509");
+
+/** Subject of the admin client certificate: upstream's kubeadm uses kubernetes-admin. */
+export const ADMIN_USER = "timonel-admin";
+export const ADMIN_GROUP = "system:masters";
+
+const CA_DAYS = 3650;
+const LEAF_DAYS = 365;
+const RENEW_WITHIN_DAYS = 30;
+const DAY_MS = 86_400_000;
+/** Backdating absorbs small clock differences between the server and its clients. */
+const BACKDATE_MS = 5 * 60_000;
+
+const EKU_SERVER_AUTH = "1.3.6.1.5.5.7.3.1";
+const EKU_CLIENT_AUTH = "1.3.6.1.5.5.7.3.2";
+
+/** Names the in-cluster `kubernetes` Service is reached by. */
+const KUBERNETES_SERVICE_NAMES = [
+  "kubernetes",
+  "kubernetes.default",
+  "kubernetes.default.svc",
+  "kubernetes.default.svc.cluster.local",
+];
+
+export interface PkiPaths {
+  dir: string;
+  caCert: string;
+  caKey: string;
+  servingCert: string;
+  servingKey: string;
+  adminCert: string;
+  adminKey: string;
+}
+
+export interface Pki {
+  dir: string;
+  paths: PkiPaths;
+  caPem: string;
+  caKeyPem: string;
+  servingCertPem: string;
+  servingKeyPem: string;
+  adminCertPem: string;
+  adminKeyPem: string;
+  /** The SANs the serving certificate was required to carry. */
+  servingNames: { dnsNames: string[]; ips: string[] };
+  /** What this call (re)issued; all false on an ordinary restart. */
+  issued: { ca: boolean; serving: boolean; admin: boolean };
+}
+
+export interface EnsurePkiOptions {
+  /** Extra DNS names (or IPs, which are moved to `ips`) for the serving certificate. */
+  hostnames?: string[];
+  /** Extra IP SANs, e.g. the `kubernetes` Service's ClusterIP or the node's addresses. */
+  ips?: string[];
+  /** The clock, for tests of renewal. */
+  now?: Date;
+}
+
+export interface ClientCertOptions {
+  commonName: string;
+  organizations?: string[];
+  days?: number;
+}
+
+export interface ServingCertOptions {
+  commonName: string;
+  dnsNames?: string[];
+  ips?: string[];
+  days?: number;
+}
+
+export interface IssuedCert {
+  certPem: string;
+  keyPem: string;
+}
+
+export function pkiPaths(dataDir: string): PkiPaths {
+  const dir = path.join(dataDir, "tls");
+  return {
+    dir,
+    caCert: path.join(dir, "ca.crt"),
+    caKey: path.join(dir, "ca.key"),
+    servingCert: path.join(dir, "serving.crt"),
+    servingKey: path.join(dir, "serving.key"),
+    adminCert: path.join(dir, "admin.crt"),
+    adminKey: path.join(dir, "admin.key"),
+  };
+}
+
+/** The SANs the serving certificate needs: loopback, this host's names, the kubernetes Service's names, and extras. */
+export function servingNames(opts: Pick<EnsurePkiOptions, "hostnames" | "ips"> = {}): { dnsNames: string[]; ips: string[] } {
+  const dns = new Set<string>(["localhost"]);
+  const ips = new Set<string>(["127.0.0.1", "::1"]);
+  const add = (name: string): void => {
+    const n = name.trim().toLowerCase();
+    if (!n) return;
+    if (net.isIP(n)) ips.add(n);
+    else dns.add(n);
+  };
+  const host = os.hostname();
+  add(host);
+  // Many LANs resolve the short name too.
+  if (host.includes(".") && !net.isIP(host)) add(host.split(".")[0] ?? "");
+  for (const n of KUBERNETES_SERVICE_NAMES) dns.add(n);
+  for (const h of opts.hostnames ?? []) add(h);
+  for (const ip of opts.ips ?? []) {
+    if (!net.isIP(ip.trim())) throw new Error(`not an IP address for the serving certificate: ${JSON.stringify(ip)}`);
+    ips.add(ip.trim());
+  }
+  return { dnsNames: [...dns], ips: [...ips] };
+}
+
+/**
+ * Loads the cluster PKI from `<dataDir>/tls/`, creating whatever is missing. The serving and
+ * admin certificates are re-issued when missing, not signed by the CA, not matching their
+ * key, expiring within 30 days, or (serving only) lacking a SAN that is now needed.
+ */
+export async function ensurePki(dataDir: string, opts: EnsurePkiOptions = {}): Promise<Pki> {
+  const paths = pkiPaths(dataDir);
+  const now = opts.now ?? new Date();
+  const names = servingNames(opts);
+  await fs.mkdir(paths.dir, { recursive: true, mode: 0o700 });
+
+  const [caCertPem, caKeyPem, servingCertPem, servingKeyPem, adminCertPem, adminKeyPem] = await Promise.all(
+    [paths.caCert, paths.caKey, paths.servingCert, paths.servingKey, paths.adminCert, paths.adminKey].map(readIfExists),
+  );
+  const issued = { ca: false, serving: false, admin: false };
+
+  let ca: IssuedCert;
+  let signing: Promise<CaContext> | undefined;
+  if (caCertPem === undefined) {
+    const created = await createCa(now);
+    ca = created.pair;
+    signing = Promise.resolve(created.context);
+    issued.ca = true;
+  } else {
+    if (caKeyPem === undefined) {
+      throw new Error(`${paths.caCert} exists but its key ${paths.caKey} is missing; restore the key, or remove ${paths.dir} to create a new cluster CA (existing kubeconfigs will stop working)`);
+    }
+    ca = { certPem: caCertPem, keyPem: caKeyPem };
+    checkCaPair(ca, paths);
+  }
+  const caX509 = new X509Certificate(ca.certPem);
+  const caSigner = (): Promise<CaContext> => (signing ??= caContext(ca));
+
+  const keepServing = !issued.ca && servingCertPem !== undefined && servingKeyPem !== undefined
+    && leafUsable(servingCertPem, servingKeyPem, caX509, now, names);
+  const keepAdmin = !issued.ca && adminCertPem !== undefined && adminKeyPem !== undefined
+    && leafUsable(adminCertPem, adminKeyPem, caX509, now);
+
+  // The two leaves are independent; WebCrypto runs them on the thread pool side by side.
+  const [serving, admin] = await Promise.all([
+    keepServing
+      ? { certPem: servingCertPem, keyPem: servingKeyPem }
+      : caSigner().then((c) => issueLeaf(c, now, {
+        commonName: "timonel-apiserver", eku: EKU_SERVER_AUTH, dnsNames: names.dnsNames, ips: names.ips, days: LEAF_DAYS,
+      })),
+    keepAdmin
+      ? { certPem: adminCertPem, keyPem: adminKeyPem }
+      : caSigner().then((c) => issueLeaf(c, now, {
+        commonName: ADMIN_USER, organizations: [ADMIN_GROUP], eku: EKU_CLIENT_AUTH, days: LEAF_DAYS,
+      })),
+  ]);
+  issued.serving = !keepServing;
+  issued.admin = !keepAdmin;
+
+  // The CA is written before the leaves it signed, so a crash never leaves a leaf without its CA.
+  if (issued.ca) await writePair(paths.caCert, paths.caKey, ca);
+  await Promise.all([
+    issued.serving ? writePair(paths.servingCert, paths.servingKey, serving) : undefined,
+    issued.admin ? writePair(paths.adminCert, paths.adminKey, admin) : undefined,
+  ]);
+
+  return {
+    dir: paths.dir,
+    paths,
+    caPem: ca.certPem,
+    caKeyPem: ca.keyPem,
+    servingCertPem: serving.certPem,
+    servingKeyPem: serving.keyPem,
+    adminCertPem: admin.certPem,
+    adminKeyPem: admin.keyPem,
+    servingNames: names,
+    issued,
+  };
+}
+
+/** Issues a client certificate (CN = user, O = groups) signed by the cluster CA. Nothing is written to disk. */
+export async function issueClientCert(pki: Pick<Pki, "caPem" | "caKeyPem">, opts: ClientCertOptions): Promise<IssuedCert> {
+  if (!opts.commonName) throw new Error("a client certificate needs a common name (the user name)");
+  const ca = await cachedContext({ certPem: pki.caPem, keyPem: pki.caKeyPem });
+  return issueLeaf(ca, new Date(), {
+    commonName: opts.commonName, organizations: opts.organizations ?? [], eku: EKU_CLIENT_AUTH, days: opts.days ?? LEAF_DAYS,
+  });
+}
+
+/** Issues a serving certificate for other components (node agents' servers). Nothing is written to disk. */
+export async function issueServingCert(pki: Pick<Pki, "caPem" | "caKeyPem">, opts: ServingCertOptions): Promise<IssuedCert> {
+  if (!opts.commonName) throw new Error("a serving certificate needs a common name");
+  const ca = await cachedContext({ certPem: pki.caPem, keyPem: pki.caKeyPem });
+  return issueLeaf(ca, new Date(), {
+    commonName: opts.commonName, eku: EKU_SERVER_AUTH, dnsNames: opts.dnsNames ?? [], ips: opts.ips ?? [], days: opts.days ?? LEAF_DAYS,
+  });
+}
+
+// ---------------------------------------------------------------------------------------
+// Checks on restart (node:crypto only)
+
+function checkCaPair(ca: IssuedCert, paths: PkiPaths): void {
+  let cert: X509Certificate;
+  try {
+    cert = new X509Certificate(ca.certPem);
+  } catch {
+    throw new Error(`${paths.caCert} is not a PEM certificate; restore it, or remove ${paths.dir} to create a new cluster CA`);
+  }
+  let key: KeyObject;
+  try {
+    key = createPrivateKey(ca.keyPem);
+  } catch {
+    throw new Error(`${paths.caKey} is not a PEM private key; restore it, or remove ${paths.dir} to create a new cluster CA`);
+  }
+  if (!cert.ca) throw new Error(`${paths.caCert} is not a CA certificate (basicConstraints CA:FALSE)`);
+  if (!cert.checkPrivateKey(key)) throw new Error(`${paths.caKey} does not match ${paths.caCert}`);
+}
+
+function leafUsable(
+  certPem: string, keyPem: string, ca: X509Certificate, now: Date, names?: { dnsNames: string[]; ips: string[] },
+): boolean {
+  try {
+    const cert = new X509Certificate(certPem);
+    if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey)) return false;
+    if (!cert.checkPrivateKey(createPrivateKey(keyPem))) return false;
+    const notAfter = Date.parse(cert.validTo);
+    if (!(notAfter - now.getTime() > RENEW_WITHIN_DAYS * DAY_MS)) return false;
+    if (!(Date.parse(cert.validFrom) <= now.getTime())) return false;
+    if (names) {
+      for (const dns of names.dnsNames) {
+        if (cert.checkHost(dns, { subject: "never", wildcards: false }) === undefined) return false;
+      }
+      for (const ip of names.ips) {
+        if (cert.checkIP(ip) === undefined) return false;
+      }
+    }
+    return true;
+  } catch {
+    // Unparseable files are simply re-issued.
+    return false;
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Signing (@peculiar/x509 on WebCrypto, loaded on demand)
+
+let x509Lib: Promise<X509Lib> | undefined;
+
+function loadX509(): Promise<X509Lib> {
+  x509Lib ??= (async () => {
+    // tsyringe, used inside @peculiar/x509, needs the Reflect metadata API.
+    await import("reflect-metadata");
+    const lib = await import("@peculiar/x509");
+    lib.cryptoProvider.set(globalThis.crypto);
+    return lib;
+  })();
+  return x509Lib;
+}
+
+const LEAF_KEY_ALG: EcKeyGenParams = { name: "ECDSA", namedCurve: "P-256" };
+const LEAF_SIGN_ALG: EcdsaParams = { name: "ECDSA", hash: "SHA-256" };
+
+interface Signer {
+  key: CryptoKey;
+  algorithm: Algorithm | EcdsaParams;
+}
+
+/** Imports a PEM CA key (PKCS#8, SEC1 or PKCS#1; EC P-256/P-384 or RSA) for WebCrypto signing. */
+async function importSigner(keyPem: string): Promise<Signer> {
+  const key = createPrivateKey(keyPem);
+  const der = key.export({ type: "pkcs8", format: "der" });
+  if (key.asymmetricKeyType === "ec") {
+    const curve = key.asymmetricKeyDetails?.namedCurve;
+    const named = curve === "prime256v1" ? "P-256" : curve === "secp384r1" ? "P-384" : undefined;
+    if (!named) throw new Error(`unsupported CA key curve ${curve ?? "(unknown)"}; use P-256 or P-384`);
+    const hash = named === "P-384" ? "SHA-384" : "SHA-256";
+    const k = await globalThis.crypto.subtle.importKey("pkcs8", der, { name: "ECDSA", namedCurve: named }, false, ["sign"]);
+    return { key: k, algorithm: { name: "ECDSA", hash } };
+  }
+  if (key.asymmetricKeyType === "rsa") {
+    const alg = { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" };
+    const k = await globalThis.crypto.subtle.importKey("pkcs8", der, alg, false, ["sign"]);
+    return { key: k, algorithm: alg };
+  }
+  throw new Error(`unsupported CA key type ${key.asymmetricKeyType ?? "(unknown)"}`);
+}
+
+/** A positive, minimally encoded 128-bit serial. */
+function serialNumber(): string {
+  const b = randomBytes(16);
+  b[0] = ((b[0] ?? 0) & 0x7f) | 0x40;
+  return b.toString("hex");
+}
+
+async function exportKeyPem(lib: X509Lib, key: CryptoKey): Promise<string> {
+  const der = await globalThis.crypto.subtle.exportKey("pkcs8", key);
+  return lib.PemConverter.encode(der, "PRIVATE KEY");
+}
+
+/** What signing with one CA needs, prepared once: its key, its parsed certificate, the AKI its leaves carry. */
+interface CaContext {
+  lib: X509Lib;
+  signer: Signer;
+  cert: InstanceType<X509Lib["X509Certificate"]>;
+  aki: InstanceType<X509Lib["AuthorityKeyIdentifierExtension"]>;
+}
+
+async function caContext(ca: IssuedCert): Promise<CaContext> {
+  const lib = await loadX509();
+  const signer = await importSigner(ca.keyPem);
+  const cert = new lib.X509Certificate(ca.certPem);
+  const ski = cert.getExtension(lib.SubjectKeyIdentifierExtension);
+  const aki = ski
+    ? new lib.AuthorityKeyIdentifierExtension(ski.keyId)
+    : await lib.AuthorityKeyIdentifierExtension.create(cert.publicKey);
+  return { lib, signer, cert, aki };
+}
+
+/** The last CA used by issueClientCert/issueServingCert, so node agents' certificates don't re-import it. */
+let lastContext: { keyPem: string; certPem: string; context: Promise<CaContext> } | undefined;
+
+function cachedContext(ca: IssuedCert): Promise<CaContext> {
+  if (lastContext?.keyPem !== ca.keyPem || lastContext.certPem !== ca.certPem) {
+    const context = caContext(ca);
+    lastContext = { ...ca, context };
+    context.catch(() => { if (lastContext?.context === context) lastContext = undefined; });
+  }
+  return lastContext.context;
+}
+
+async function createCa(now: Date): Promise<{ pair: IssuedCert; context: CaContext }> {
+  const lib = await loadX509();
+  const keys = await globalThis.crypto.subtle.generateKey(LEAF_KEY_ALG, true, ["sign", "verify"]);
+  const ski = await lib.SubjectKeyIdentifierExtension.create(keys.publicKey);
+  // A per-cluster CA name, as k3s does, so two clusters' CAs never look alike to a chain builder.
+  const cn = `timonel-ca@${Math.floor(now.getTime() / 1000)}`;
+  const cert = await lib.X509CertificateGenerator.createSelfSigned({
+    serialNumber: serialNumber(),
+    name: [{ CN: [cn] }],
+    notBefore: new Date(now.getTime() - BACKDATE_MS),
+    notAfter: new Date(now.getTime() + CA_DAYS * DAY_MS),
+    keys,
+    signingAlgorithm: LEAF_SIGN_ALG,
+    extensions: [
+      new lib.BasicConstraintsExtension(true, undefined, true),
+      new lib.KeyUsagesExtension(lib.KeyUsageFlags.keyCertSign | lib.KeyUsageFlags.cRLSign | lib.KeyUsageFlags.digitalSignature, true),
+      ski,
+    ],
+  });
+  const pair = { certPem: cert.toString("pem") + "\n", keyPem: await exportKeyPem(lib, keys.privateKey) + "\n" };
+  const context: CaContext = {
+    lib,
+    signer: { key: keys.privateKey, algorithm: LEAF_SIGN_ALG },
+    cert,
+    aki: new lib.AuthorityKeyIdentifierExtension(ski.keyId),
+  };
+  return { pair, context };
+}
+
+interface LeafSpec {
+  commonName: string;
+  organizations?: string[];
+  eku: string;
+  dnsNames?: string[];
+  ips?: string[];
+  days: number;
+}
+
+async function issueLeaf(ca: CaContext, now: Date, spec: LeafSpec): Promise<IssuedCert> {
+  const { lib } = ca;
+  const keys = await globalThis.crypto.subtle.generateKey(LEAF_KEY_ALG, true, ["sign", "verify"]);
+
+  const subject: Record<string, string[]>[] = (spec.organizations ?? []).map((o) => ({ O: [o] }));
+  subject.push({ CN: [spec.commonName] });
+
+  const extensions: InstanceType<X509Lib["Extension"]>[] = [
+    new lib.BasicConstraintsExtension(false, undefined, true),
+    new lib.KeyUsagesExtension(lib.KeyUsageFlags.digitalSignature | lib.KeyUsageFlags.keyEncipherment, true),
+    new lib.ExtendedKeyUsageExtension([spec.eku]),
+    ca.aki,
+    await lib.SubjectKeyIdentifierExtension.create(keys.publicKey),
+  ];
+  const sans = [
+    ...(spec.dnsNames ?? []).map((value) => ({ type: "dns" as const, value })),
+    ...(spec.ips ?? []).map((value) => ({ type: "ip" as const, value })),
+  ];
+  if (sans.length > 0) extensions.push(new lib.SubjectAlternativeNameExtension(sans));
+
+  // A leaf never outlives its CA.
+  const notAfter = Math.min(now.getTime() + spec.days * DAY_MS, ca.cert.notAfter.getTime());
+  const cert = await lib.X509CertificateGenerator.create({
+    serialNumber: serialNumber(),
+    subject,
+    issuer: ca.cert.subjectName,
+    notBefore: new Date(now.getTime() - BACKDATE_MS),
+    notAfter: new Date(notAfter),
+    publicKey: keys.publicKey,
+    signingKey: ca.signer.key,
+    signingAlgorithm: ca.signer.algorithm,
+    extensions,
+  });
+  return { certPem: cert.toString("pem") + "\n", keyPem: await exportKeyPem(lib, keys.privateKey) + "\n" };
+}
+
+// ---------------------------------------------------------------------------------------
+// Files
+
+async function readIfExists(file: string): Promise<string | undefined> {
+  try {
+    return await fs.readFile(file, "utf8");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw e;
+  }
+}
+
+/** Key first, then certificate, each atomically: a crash leaves at worst a key without its cert, which is re-issued. */
+async function writePair(certPath: string, keyPath: string, pair: IssuedCert): Promise<void> {
+  await writeAtomic(keyPath, pair.keyPem, 0o600);
+  await writeAtomic(certPath, pair.certPem, 0o644);
+}
+
+async function writeAtomic(file: string, data: string, mode: number): Promise<void> {
+  const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
+  try {
+    await fs.writeFile(tmp, data, { mode, flag: "wx" });
+    // writeFile's mode is filtered by the umask; keys must be 0600 regardless.
+    await fs.chmod(tmp, mode);
+    await fs.rename(tmp, file);
+  } catch (e) {
+    await fs.rm(tmp, { force: true });
+    throw e;
+  }
+}
