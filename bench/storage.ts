@@ -71,7 +71,7 @@ async function latency(runs: number, fn: () => unknown): Promise<LatencyFigure> 
 const SLICES = 4;
 
 /** Runs `concurrency` writers for `durationMs`; returns how many writes completed, in how long. */
-async function drive(
+export async function drive(
   concurrency: number,
   durationMs: number,
   write: (key: string) => Promise<unknown>,
@@ -92,7 +92,7 @@ async function drive(
 }
 
 /** A plain better-sqlite3 file with the backend's pragmas and table, written directly. */
-function openRaw(dir: string): { db: Database.Database; insert: (key: string, value: string) => void } {
+export function openRaw(dir: string): { db: Database.Database; insert: (key: string, value: string) => void } {
   mkdirSync(dir, { recursive: true });
   const db = new Database(join(dir, "raw.db"));
   applyPragmas(db);

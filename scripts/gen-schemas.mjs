@@ -261,6 +261,7 @@ const patchFacts = {
   "core.v1.ScopedResourceSelectorRequirement": { values: "atomic" },
 
   // --- apps/v1
+  "apps.v1.DeploymentSpec": { strategy: "retainKeys" },
   "apps.v1.DeploymentStatus": { conditions: "merge:type map(type)" },
   "apps.v1.ReplicaSetStatus": { conditions: "merge:type map(type)" },
   "apps.v1.DaemonSetStatus": { conditions: "merge:type map(type)" },
@@ -592,8 +593,25 @@ function findDef(short) {
   throw new Error(`fact table names unknown definition ${short}`);
 }
 
+/**
+ * Defaults that list-map keys depend on: `{containerPort: 80}` and its defaulted form must be
+ * the same list item for apply and strategic merge, as upstream's `+default` markers make them.
+ */
+const keyDefaults = {
+  "core.v1.ContainerPort": { protocol: "TCP" },
+  "core.v1.ServicePort": { protocol: "TCP" },
+  "core.v1.EndpointPort": { protocol: "TCP" },
+};
+
 function applyFacts() {
   Object.assign(defs, extraDefinitions);
+  for (const [short, fields] of Object.entries(keyDefaults)) {
+    const def = findDef(short);
+    for (const [field, value] of Object.entries(fields)) {
+      if (!def.properties?.[field]) throw new Error(`default table: ${short} has no field ${field}`);
+      def.properties[field].default = value;
+    }
+  }
   for (const [short, props] of Object.entries(extraProperties)) {
     const def = findDef(short);
     def.properties = { ...def.properties, ...props };

@@ -3,7 +3,7 @@ import { field, type FieldError } from "../machinery/errors.js";
 import type { KubeObject } from "../machinery/object.js";
 import type { ResourceDef } from "../machinery/resource.js";
 import {
-  isDNS1123Label, isDNS1123Subdomain, isPathSegmentName, isQualifiedName, validateAnnotations, validateLabels,
+  isDNS1035Label, isDNS1123Label, isDNS1123Subdomain, isPathSegmentName, isQualifiedName, validateAnnotations, validateLabels,
 } from "../machinery/validation.js";
 
 export function validateObjectMeta(def: ResourceDef, obj: KubeObject): FieldError[] {
@@ -13,7 +13,8 @@ export function validateObjectMeta(def: ResourceDef, obj: KubeObject): FieldErro
   if (!name) out.push(field.required("metadata.name", "name or generateName is required"));
   else {
     const check = def.nameValidation === "pathSegment" ? isPathSegmentName
-      : def.nameValidation === "dns1123Label" ? isDNS1123Label : isDNS1123Subdomain;
+      : def.nameValidation === "dns1123Label" ? isDNS1123Label
+      : def.nameValidation === "dns1035Label" ? isDNS1035Label : isDNS1123Subdomain;
     for (const e of check(name)) out.push(field.invalid("metadata.name", name, e));
   }
   if (def.namespaced) {

@@ -41,6 +41,9 @@ export function defaultSeams(registry: ResourceRegistry, authorizer: Authorizer 
   const validator = lazy(() => createFieldValidator(schemas()));
   const openapi = lazy<OpenAPIV3>(() => buildOpenAPI(registry.all, schemas()));
   const typeName = (def: ResourceDef): string => def.schema;
+  // Through the main endpoint of a kind with a status subresource, nobody owns status.
+  const ignoreFields = (def: ResourceDef, subresource: string | undefined): string[] | undefined =>
+    def.subresources?.status && !subresource ? ["status"] : undefined;
   return {
     protobuf: decodeProtobufObject,
     fieldValidator: {
@@ -56,6 +59,7 @@ export function defaultSeams(registry: ResourceRegistry, authorizer: Authorizer 
         apiVersion: def.group ? `${def.group}/${def.version}` : def.version,
         schemas: schemas(),
         typeName: typeName(def),
+        ignoreFields: ignoreFields(def, subresource),
       }),
     },
     fieldManager: {
@@ -64,6 +68,7 @@ export function defaultSeams(registry: ResourceRegistry, authorizer: Authorizer 
         apiVersion: def.group ? `${def.group}/${def.version}` : def.version,
         schemas: schemas(),
         typeName: typeName(def),
+        ignoreFields: ignoreFields(def, subresource),
       }),
     },
     openapi: { handle: (path, query, inm) => openapi().handle(path, query, inm) },

@@ -85,3 +85,10 @@ test("list pages with continue tokens over a consistent snapshot, and filters", 
   assert.equal(all.kvs.length, 9);
   assert.equal(await code(store.list(def, "ns1", { continueToken: "garbage" })), 400);
 });
+
+test("service-style names: dns1035Label rejects a leading digit", async () => {
+  const store = new ResourceStore(new MemoryBackend());
+  const d = testDef({ nameValidation: "dns1035Label" });
+  assert.equal(await code(store.create(d, "ns1", widget("1web"))), 422);
+  assert.equal(await code(store.create(d, "ns1", widget("web1"))), 0);
+});

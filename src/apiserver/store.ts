@@ -235,8 +235,8 @@ export class ResourceStore {
     this.throwIfInvalid(def, next, [
       ...validateObjectMeta(def, next),
       ...validateObjectMetaUpdate(next, live),
-      ...(def.validate?.(next) ?? []),
-      ...(def.validateUpdate?.(next, live) ?? []),
+      // A kind's validateUpdate includes its create validation, as upstream's ValidateUpdate does.
+      ...(def.validateUpdate ? def.validateUpdate(next, live) : def.validate?.(next) ?? []),
     ]);
     // An object being deleted may lose finalizers but not gain new ones (upstream forbids adding).
     if (lm.deletionTimestamp) {

@@ -79,7 +79,7 @@ export interface ResourceDef<T extends KubeObject = KubeObject> {
   /** Is `metadata.generation` bumped on spec changes (true for most kinds with spec). */
   tracksGeneration?: boolean;
   /** For kinds whose name is not a DNS subdomain (e.g. ConfigMap keys don't matter; RBAC allows path segments). */
-  nameValidation?: "dns1123Subdomain" | "dns1123Label" | "pathSegment";
+  nameValidation?: "dns1123Subdomain" | "dns1123Label" | "dns1035Label" | "pathSegment";
   /**
    * Set when this version is served from another version's storage (autoscaling/v1 HPA is
    * stored as autoscaling/v2). The converters map between the two shapes.

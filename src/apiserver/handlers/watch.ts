@@ -70,7 +70,7 @@ export async function handleWatch(ctx: HandlerContext): Promise<ApiResponse> {
   const stream = {
     start(sink: StreamSink): () => void {
       let closed = false;
-      let sub: { close(): void } | undefined;
+      let sub: { close(): void; live: boolean } | undefined;
       const timers: NodeJS.Timeout[] = [];
       let lastRv = start ?? 0;
       const stop = (): void => {
@@ -125,7 +125,7 @@ export async function handleWatch(ctx: HandlerContext): Promise<ApiResponse> {
       if (bookmarks) {
         const tick = (): void => {
           if (closed) return;
-          const rv = Math.max(lastRv, hub.revision);
+          const rv = sub?.live ? Math.max(lastRv, hub.revision) : lastRv;
           sink.write(`{"type":"BOOKMARK","object":{"kind":"${def.kind}","apiVersion":"${apiVersionOf(def.group, def.version)}","metadata":{"resourceVersion":"${rv}"}}}\n`);
           timers.push(setTimeout(tick, bookmarkIntervalMs).unref());
         };

@@ -49,6 +49,11 @@ export class HubEvent {
 
 export interface HubSubscription {
   close(): void;
+  /**
+   * True when this subscriber is fed live by the hub, so `hub.revision` bounds what it has
+   * been sent (bookmarks may use it); false while a storage watch replays older history.
+   */
+  readonly live: boolean;
 }
 
 interface Subscriber {
@@ -102,7 +107,7 @@ export class WatchHub {
       const replay = this.ring.filter((e) => e.revision > after && e.key.startsWith(prefix));
       if (replay.length) onEvents(replay);
       this.subscribers.add(sub);
-      return { close: () => this.subscribers.delete(sub) };
+      return { close: () => this.subscribers.delete(sub), live: true };
     }
     // Older than the buffer: a storage watch of its own (storage replays, then goes live).
     const w = this.backend.watch(prefix, {
@@ -110,7 +115,7 @@ export class WatchHub {
       onEvents: (evs) => onEvents(evs.map((e) => new HubEvent(e))),
       onError,
     });
-    return { close: () => w.close() };
+    return { close: () => w.close(), live: false };
   }
 
   private dispatch(evs: WatchEvent[]): void {

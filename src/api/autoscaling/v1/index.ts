@@ -1,0 +1,2 @@
+/** The autoscaling/v1 kinds, in upstream's discovery order. */
+export { autoscalingV1Resources } from "./hpa.js";
