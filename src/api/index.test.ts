@@ -35,3 +35,25 @@ test("builtinResources: short names, categories and scale subresources as upstre
     assert.ok(d.schema.startsWith("io.k8s."), d.schema);
   }
 });
+
+test("hooks survive malformed bodies (no exception escapes)", async () => {
+  const { simulateCreate, simulateUpdate } = await import("./common/testing.js");
+  const junk: unknown[] = [null, "x", 7, [], [1, "a"], { a: null }, true];
+  const shapes = (v: unknown): object[] => [
+    { metadata: { name: "j" }, spec: v },
+    { metadata: { name: "j" }, spec: { selector: v, template: v, strategy: v, updateStrategy: v, rules: v, metrics: v, jobTemplate: v, names: v, versions: v } },
+    { metadata: { name: "j" }, spec: { template: { metadata: v, spec: v }, selector: { matchLabels: v, matchExpressions: v }, jobTemplate: { spec: v } } },
+    { metadata: { name: "j", annotations: { "autoscaling.alpha.kubernetes.io/metrics": "{bad", "autoscaling.alpha.kubernetes.io/behavior": "[1]" } }, roleRef: v, subjects: v, rules: v, regarding: v, series: v, endpoints: v, ports: v, status: v },
+  ];
+  for (const def of builtinResources.filter((d) => d.group !== "")) {
+    for (const v of junk) {
+      for (const body of shapes(v)) {
+        const created = simulateCreate(def, body);
+        simulateUpdate(def, { ...created.obj, metadata: { ...created.obj.metadata, resourceVersion: "5" } }, body);
+        def.row(created.obj);
+        def.storedAs?.fromStored(def.storedAs.toStored(created.obj));
+        for (const f of Object.values(def.fieldSelectors ?? {})) f(created.obj);
+      }
+    }
+  }
+});

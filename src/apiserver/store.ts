@@ -223,11 +223,14 @@ export class ResourceStore {
     if (lm.generateName !== undefined) m.generateName = lm.generateName;
     m.resourceVersion = lm.resourceVersion;
     delete m.selfLink;
+    m.generation = lm.generation;
     if (subresource !== "status") def.prepareForUpdate?.(next, live, { now });
     def.defaults?.(next);
     if (def.tracksGeneration) {
-      m.generation = lm.generation ?? 1;
-      if (specChanged(live, next)) m.generation += 1;
+      // A kind's hook may raise generation itself (Deployment does on some annotation changes).
+      const base = lm.generation ?? 1;
+      const bumped = specChanged(live, next) || (m.generation ?? base) > base;
+      m.generation = bumped ? base + 1 : base;
     } else {
       if (lm.generation !== undefined) m.generation = lm.generation;
       else delete m.generation;

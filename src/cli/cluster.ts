@@ -68,13 +68,14 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     openBackend(opts.storage ?? "sqlite", { dataDir }),
   ]);
   const cleanups: (() => Promise<void> | void)[] = [() => backend.close()];
+  const serviceCidr = opts.serviceCidr ?? "10.96.0.0/12";
   try {
     const registry = new ResourceRegistry(builtinResources);
     const nsDef = registry.lookup("", "v1", "namespaces")!;
     const seams = defaultSeams(registry);
     const store = new ResourceStore(backend, seams.fieldManager, [
       namespaceLifecycle(() => nsDef),
-      serviceIPs({ cidr: opts.serviceCidr ?? "10.96.0.0/12" }),
+      serviceIPs({ cidr: serviceCidr }),
     ]);
     const hub = new WatchHub(backend);
     await hub.start();
@@ -82,7 +83,6 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     let ready = false;
     const api = new ApiServer({ ...seams, registry, store, hub, readyChecks: { storage: () => ready } });
     seams.install(api);
-    await bootstrap(store, registry);
     const compactor = startCompactor(backend, { windowMs: opts.compactionWindowMs ?? 5 * 60_000 });
     cleanups.push(() => compactor.stop());
 
@@ -98,6 +98,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
       port: opts.port ?? 6443,
     });
     cleanups.unshift(() => https.close());
+    await bootstrap(store, registry, { serviceCidr, advertiseAddress: hostAddress(), port: https.port });
     const url = `https://127.0.0.1:${https.port}`;
     const kubeconfig = buildKubeconfig({ server: url, caPem: pki.caPem, clientCertPem: pki.adminCertPem, clientKeyPem: pki.adminKeyPem });
     const kubeconfigPath = path.join(dataDir, "kubeconfig");
@@ -120,6 +121,14 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     await runCleanups(cleanups);
     throw err;
   }
+}
+
+/** The host's first non-loopback IPv4 address: what the `kubernetes` Endpoints advertise. */
+function hostAddress(): string | undefined {
+  for (const addrs of Object.values(os.networkInterfaces())) {
+    for (const a of addrs ?? []) if (a.family === "IPv4" && !a.internal) return a.address;
+  }
+  return undefined;
 }
 
 async function runCleanups(cleanups: (() => Promise<void> | void)[]): Promise<void> {

@@ -138,7 +138,11 @@ const typeWords: Record<FieldErrorType, string> = {
   FieldValueNotFound: "Not found",
 };
 
+/** A value that knows how Go's %#v would print it (upstream's messages print Go values). */
+interface GoPrintable { goString(): string }
+
 function printValue(v: unknown): string {
+  if (typeof v === "object" && v !== null && typeof (v as Partial<GoPrintable>).goString === "function") return (v as GoPrintable).goString();
   if (typeof v === "string") return JSON.stringify(v);
   if (v === undefined) return "null";
   return typeof v === "object" ? JSON.stringify(v) : String(v);

@@ -31,17 +31,12 @@ function validatePorts(ports: unknown, path: string): FieldError[] {
     const p = isPlainObject(raw) ? raw : {};
     const pp = `${path}[${i}]`;
     if (p.protocol != null && !protocols.includes(String(p.protocol))) errs.push(field.notSupported(`${pp}.protocol`, p.protocol, protocols));
-    if (typeof p.port === "number") {
-      for (const m of isValidPortNum(p.port)) errs.push(field.invalid(`${pp}.port`, p.port, m));
-      if (p.endPort != null) {
-        if (typeof p.endPort !== "number" || p.endPort < p.port) errs.push(field.invalid(`${pp}.endPort`, p.endPort, "must be greater than or equal to `port`"));
-        else for (const m of isValidPortNum(p.endPort)) errs.push(field.invalid(`${pp}.endPort`, p.endPort, m));
-      }
-    } else if (typeof p.port === "string") {
-      for (const m of isValidPortName(p.port)) errs.push(field.invalid(`${pp}.port`, p.port, m));
-      if (p.endPort != null) errs.push(field.forbidden(`${pp}.endPort`, "may not be specified when `port` is non-numeric"));
-    } else if (p.endPort != null) {
-      errs.push(field.forbidden(`${pp}.endPort`, "may not be specified when `port` is not specified"));
+    if (typeof p.port === "number") for (const m of isValidPortNum(p.port)) errs.push(field.invalid(`${pp}.port`, p.port, m));
+    else if (typeof p.port === "string") for (const m of isValidPortName(p.port)) errs.push(field.invalid(`${pp}.port`, p.port, m));
+    if (p.endPort != null) {
+      if (p.port == null) errs.push(field.required(`${pp}.port`, "must specify port when endPort is specified"));
+      else if (typeof p.port === "string") errs.push(field.invalid(`${pp}.endPort`, p.port, "may not be specified when `port` is non-numeric"));
+      else if (typeof p.endPort !== "number" || typeof p.port !== "number" || p.endPort < p.port) errs.push(field.invalid(`${pp}.endPort`, p.endPort, "must be greater than or equal to `port`"));
     }
   });
   return errs;
@@ -54,7 +49,7 @@ function validatePeers(peers: unknown, path: string): FieldError[] {
     const pp = `${path}[${i}]`;
     const set = ["podSelector", "namespaceSelector", "ipBlock"].filter((k) => peer[k] != null);
     if (set.length === 0) errs.push(field.required(pp, "must specify a peer"));
-    else if (peer.ipBlock != null && set.length > 1) errs.push(field.forbidden(pp, "may not specify more than 1 peer"));
+    else if (peer.ipBlock != null && set.length > 1) errs.push(field.forbidden(pp, "may not specify both ipBlock and another peer"));
     errs.push(...validateLabelSelector(peer.podSelector, `${pp}.podSelector`), ...validateLabelSelector(peer.namespaceSelector, `${pp}.namespaceSelector`));
     if (peer.ipBlock != null) {
       const b = isPlainObject(peer.ipBlock) ? peer.ipBlock : {};
