@@ -150,12 +150,18 @@ export class ApiServer {
     const p = req.path.replace(/\/+$/, "") || "/";
     if (req.method !== "GET" && req.method !== "HEAD") throw errors.methodNotAllowed(`the server does not allow this method on ${p}`);
     if (p === "/version") return { status: 200, headers: { "content-type": "application/json" }, body: this.version };
-    if (p === "/healthz" || p === "/livez" || p.startsWith("/healthz/") || p.startsWith("/livez/")) return text(200, "ok");
-    if (p === "/readyz" || p.startsWith("/readyz/")) {
-      const failing = Object.entries(this.opts.readyChecks ?? {}).filter(([, ok]) => !ok()).map(([n]) => n);
-      if (failing.length) return text(500, `readyz check failed: ${failing.join(", ")}`);
-      return text(200, "ok");
+    if (p.startsWith("/healthz/") || p.startsWith("/livez/")) return text(200, "ok");
+    if (p === "/readyz" || p.startsWith("/readyz/") || p === "/livez" || p === "/healthz") {
+      const kind = p.split("/")[1]!;
+      const checks = Object.entries({ ping: () => true, ...(kind === "readyz" ? this.opts.readyChecks : {}) });
+      const results = checks.map(([n, ok]) => [n, ok()] as const);
+      const failing = results.filter(([, ok]) => !ok).map(([n]) => n);
+      if (!req.query.has("verbose")) return failing.length ? text(500, `${kind} check failed`) : text(200, "ok");
+      const lines = results.map(([n, ok]) => (ok ? `[+]${n} ok` : `[-]${n} failed: reason withheld`));
+      lines.push(failing.length ? `${kind} check failed` : `${kind} check passed`);
+      return text(failing.length ? 500 : 200, `${lines.join("\n")}\n`);
     }
+    if (p === "/openapi/v2") return openapiV2(req.headers.accept);
     const d = this.discovery;
     const agg = wantsAggregated(req.headers.accept);
     if (p === "/api") {
@@ -211,6 +217,18 @@ function verbFor(req: ApiRequest, info: ResourceRequestInfo): Verb {
     default:
       throw errors.methodNotAllowed(`method ${req.method} is not allowed`);
   }
+}
+
+/**
+ * `/openapi/v2`: kubectl falls back to it to validate a manifest whose group/version the v3
+ * index lacks (a removed API version). An empty document makes kubectl report upstream's
+ * "no matches for kind" instead of a download error; everything else uses /openapi/v3.
+ */
+function openapiV2(accept: string | undefined): ApiResponse {
+  if (accept?.includes("protobuf")) {
+    return { status: 200, headers: { "content-type": "application/com.github.proto-openapi.spec.v2.v1.0+protobuf" }, body: Buffer.alloc(0) };
+  }
+  return jsonResponse(200, { swagger: "2.0", info: { title: "Kubernetes", version: "v1.32.0" }, paths: {}, definitions: {} });
 }
 
 function text(status: number, body: string): ApiResponse {

@@ -15,6 +15,7 @@ import { serverSideApply } from "../machinery/patch/apply.js";
 import { updateManagedFields } from "../machinery/patch/managed-fields.js";
 import type { ApiServer, OpenAPIServer } from "./apiserver.js";
 import { createFieldValidator } from "./fieldvalidation/index.js";
+import { firstTypeError } from "./fieldvalidation/typecheck.js";
 import type { FieldValidator, Patcher, ProtobufDecoder } from "./handlers/context.js";
 import { buildOpenAPI, type OpenAPIV3 } from "./openapi/index.js";
 import { decodeProtobufObject } from "./protobuf/index.js";
@@ -49,6 +50,7 @@ export function defaultSeams(registry: ResourceRegistry, authorizer: Authorizer 
     fieldValidator: {
       unknownFields: (obj, def) => validator().unknownFields(obj, def),
       strictFieldProblems: (raw, def) => validator().strictFieldProblems(raw, def),
+      typeError: (obj, def) => firstTypeError(obj, def.schema, schemas()),
     },
     patcher: {
       json: (doc, patch) => applyJsonPatch(doc, patch) as KubeObject,

@@ -126,6 +126,7 @@ export class ResourceStore {
     this.throwIfInvalid(def, obj, [...validateObjectMeta(def, obj), ...(def.validate?.(obj) ?? [])]);
     for (const p of this.admission) await p.admit({ operation: "CREATE", def, object: obj, dryRun: !!opts.dryRun, store: this, subresource: opts.subresource });
     if (opts.fieldManager) this.fieldManager?.recordUpdate(def, undefined, obj, opts.fieldManager, opts.subresource, now);
+    dropEmptyMeta(obj);
     if (opts.dryRun) return obj;
     const key = storageKey(def, meta.namespace, meta.name!);
     try {
@@ -170,6 +171,7 @@ export class ResourceStore {
       const next = this.prepareUpdate(def, live, proposed, opts.subresource, now);
       for (const p of this.admission) await p.admit({ operation: "UPDATE", def, object: next, old: live, dryRun: !!opts.dryRun, store: this, subresource: opts.subresource });
       if (opts.fieldManager) this.fieldManager?.recordUpdate(def, live, next, opts.fieldManager, opts.subresource, now);
+      dropEmptyMeta(next);
       if (sameIgnoringManagedFields(live, next)) return { object: live, created: false };
       if (opts.dryRun) return { object: next, created: false };
       try {
@@ -391,6 +393,20 @@ export class ResourceStore {
 
   private throwIfInvalid(def: ResourceDef, obj: KubeObject, errs: FieldError[]): void {
     if (errs.length) throw errors.invalid(def.kind, def.group, obj.metadata.name ?? obj.metadata.generateName ?? "", errs);
+  }
+}
+
+/**
+ * Go's `omitempty` drops empty maps and lists from metadata when upstream serialises; a
+ * managedFields entry that owns nothing any more is dropped too.
+ */
+function dropEmptyMeta(obj: KubeObject): void {
+  const m = obj.metadata;
+  for (const k of ["labels", "annotations"] as const) if (m[k] && Object.keys(m[k]!).length === 0) delete m[k];
+  for (const k of ["finalizers", "ownerReferences"] as const) if (m[k] && m[k]!.length === 0) delete m[k];
+  if (m.managedFields) {
+    m.managedFields = m.managedFields.filter((e) => e.fieldsV1 === undefined || Object.keys(e.fieldsV1).length > 0);
+    if (m.managedFields.length === 0) delete m.managedFields;
   }
 }
 

@@ -91,6 +91,12 @@ spec:
     assert.equal(svc["PORT(S)"], "80/TCP");
   });
 
+  it("create -f - reads the manifest from stdin", async () => {
+    const r = await c.kubectl(["create", "-f", "-"], { stdin: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-stdin\ndata:\n  a: b\n" });
+    assert.equal(r.stdout, "configmap/from-stdin created\n");
+    assert.equal((await c.kubectl(["get", "cm", "from-stdin", "-o", "jsonpath={.data.a}"])).stdout, "b");
+  });
+
   it("create -f of an existing object fails with AlreadyExists", async () => {
     const f = await c.writeFile("dup.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: dup\ndata:\n  a: b\n");
     await c.kubectl(["create", "-f", f]);
@@ -115,6 +121,10 @@ spec:
 
     // Someone else changes a field that is not in the file: the 3-way merge must keep it.
     assert.equal((await c.kubectl(["annotate", "deploy", "web", "owner=ops"])).stdout, "deployment.apps/web annotated\n");
+    // Upstream bumps a Deployment's generation on annotation changes too (they are copied
+    // to its ReplicaSets).
+    const annotated = await getJson<DeploymentJson>(["get", "deploy", "web"]);
+    assert.equal(annotated.metadata.generation, 2);
 
     // The second file bumps replicas and the image, drops an env var and an annotation.
     await c.writeFile("web.yaml", deployment({ replicas: 3, image: "nginx:1.27", env: { KEEP: "1" } }));
@@ -129,7 +139,7 @@ spec:
     assert.deepEqual(containers[0]?.env, [{ name: "KEEP", value: "1" }], "DROP was removed from the env list");
     assert.equal(updated.metadata.annotations?.team, undefined, "the annotation removed from the file is removed");
     assert.equal(updated.metadata.annotations?.owner, "ops", "a field set by someone else survives the 3-way merge");
-    assert.equal(updated.metadata.generation, 2, "a spec change bumps generation");
+    assert.equal(updated.metadata.generation, 3, "the apply bumps generation once");
     const newLastApplied = JSON.parse(updated.metadata.annotations?.["kubectl.kubernetes.io/last-applied-configuration"] ?? "{}");
     assert.equal(newLastApplied.spec.replicas, 3);
 
@@ -137,6 +147,18 @@ spec:
     assert.equal(third.stdout, "deployment.apps/web unchanged\n");
     const again = await getJson<DeploymentJson>(["get", "deploy", "web"]);
     assert.equal(again.metadata.resourceVersion, updated.metadata.resourceVersion, "an unchanged apply writes nothing");
+  });
+
+  it("diff shows what apply would change (server-side dry run)", async () => {
+    const f = await c.writeFile("web-diff.yaml", deployment({ replicas: 4, image: "nginx:1.27", env: { KEEP: "1" } }));
+    const r = await c.kubectl(["diff", "-f", f], { expectFail: true });
+    assert.equal(r.code, 1, "diff exits 1 when there are differences");
+    assert.match(r.stdout, /^-  replicas: 3$/m);
+    assert.match(r.stdout, /^\+  replicas: 4$/m);
+    assert.doesNotMatch(r.stdout, /^[-+]\s+resourceVersion:/m, "diff hides fields that differ only because of the dry run");
+    assert.equal((await c.kubectl(["get", "deploy", "web", "-o", "jsonpath={.spec.replicas}"])).stdout, "3");
+    const same = await c.kubectl(["diff", "-f", await c.writeFile("web-same.yaml", deployment({ replicas: 3, image: "nginx:1.27", env: { KEEP: "1" } }))]);
+    assert.equal(same.stdout, "");
   });
 
   it("apply --dry-run=server reports the change but stores nothing", async () => {

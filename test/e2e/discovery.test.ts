@@ -21,6 +21,24 @@ describe("e2e: discovery and OpenAPI", { skip }, () => {
     assert.match(json.serverVersion.gitVersion, /^v1\.32\./);
   });
 
+  it("get --raw reads the health endpoints and the discovery documents", async () => {
+    for (const p of ["/healthz", "/livez", "/readyz"]) {
+      assert.equal((await c.kubectl(["get", "--raw", p])).stdout, "ok", p);
+    }
+    const apps = JSON.parse((await c.kubectl(["get", "--raw", "/apis/apps/v1"])).stdout) as { kind: string; groupVersion: string; resources: { name: string }[] };
+    assert.equal(apps.kind, "APIResourceList");
+    assert.equal(apps.groupVersion, "apps/v1");
+    for (const r of ["deployments", "deployments/scale", "deployments/status"]) {
+      assert.ok(apps.resources.some((x) => x.name === r), `apps/v1 lists ${r}`);
+    }
+  });
+
+  it("/readyz?verbose lists the checks, as upstream", async () => {
+    const readyz = (await c.kubectl(["get", "--raw", "/readyz?verbose"])).stdout;
+    assert.match(readyz, /^\[\+\]ping ok$/m);
+    assert.match(readyz, /^readyz check passed$/m);
+  });
+
   it("api-resources lists built-in kinds with short names, group/version, scope and kind", async () => {
     const { stdout } = await c.kubectl(["api-resources"]);
     assert.deepEqual(header(stdout), ["NAME", "SHORTNAMES", "APIVERSION", "NAMESPACED", "KIND"]);

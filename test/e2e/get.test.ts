@@ -244,6 +244,64 @@ describe("e2e: get and describe", { skip }, () => {
     assert.equal(paged, "configmap/cm-a\nconfigmap/cm-b\nconfigmap/cm-c\n");
   });
 
+  it("get nodes -o wide and describe node, as in the seeds", async () => {
+    // Nodes register themselves with their status (as a kubelet does); the node agent comes
+    // in a later issue, so this one is created by hand.
+    const node = {
+      apiVersion: "v1",
+      kind: "Node",
+      metadata: { name: "node1", labels: { "kubernetes.io/hostname": "node1", "node-role.kubernetes.io/control-plane": "" } },
+      spec: { podCIDR: "10.244.0.0/24" },
+      status: {
+        conditions: [{ type: "Ready", status: "True", reason: "KubeletReady", message: "kubelet is posting ready status", lastHeartbeatTime: new Date().toISOString().replace(/\.\d+Z$/, "Z"), lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, "Z") }],
+        addresses: [
+          { type: "InternalIP", address: "192.168.0.13" },
+          { type: "Hostname", address: "node1" },
+        ],
+        capacity: { cpu: "2", memory: "4Gi", pods: "110" },
+        allocatable: { cpu: "2", memory: "4Gi", pods: "110" },
+        nodeInfo: {
+          machineID: "m",
+          systemUUID: "s",
+          bootID: "b",
+          kernelVersion: "6.1.0-18-amd64",
+          osImage: "Debian GNU/Linux 12 (bookworm)",
+          containerRuntimeVersion: "containerd://1.6.20",
+          kubeletVersion: "v1.32.4",
+          kubeProxyVersion: "v1.32.4",
+          operatingSystem: "linux",
+          architecture: "amd64",
+        },
+      },
+    };
+    await c.kubectl(["create", "-f", "-"], { stdin: JSON.stringify(node) });
+    const { stdout } = await c.kubectl(["get", "nodes", "-o", "wide"]);
+    assert.deepEqual(header(stdout), ["NAME", "STATUS", "ROLES", "AGE", "VERSION", "INTERNAL-IP", "EXTERNAL-IP", "OS-IMAGE", "KERNEL-VERSION", "CONTAINER-RUNTIME"]);
+    const r = findRow(stdout, "node1");
+    assert.ok(r);
+    assert.equal(r.STATUS, "Ready");
+    assert.equal(r.ROLES, "control-plane");
+    assert.equal(r.VERSION, "v1.32.4");
+    assert.equal(r["INTERNAL-IP"], "192.168.0.13");
+    assert.equal(r["EXTERNAL-IP"], "<none>");
+    assert.equal(r["OS-IMAGE"], "Debian GNU/Linux 12 (bookworm)");
+    assert.equal(r["KERNEL-VERSION"], "6.1.0-18-amd64");
+    assert.equal(r["CONTAINER-RUNTIME"], "containerd://1.6.20");
+
+    // Pods bound to the node show up in describe (a field selector on spec.nodeName).
+    await c.kubectl(["create", "-f", "-"], {
+      stdin: JSON.stringify({ apiVersion: "v1", kind: "Pod", metadata: { name: "on-node1", namespace: "shop" }, spec: { nodeName: "node1", containers: [{ name: "c", image: "busybox", resources: { requests: { cpu: "100m" } } }] } }),
+    });
+    const d = (await c.kubectl(["describe", "node", "node1"])).stdout;
+    assert.match(d, /^Name:\s+node1$/m);
+    assert.match(d, /^Roles:\s+control-plane$/m);
+    assert.match(d, /^\s+InternalIP:\s+192\.168\.0\.13$/m);
+    assert.match(d, /^PodCIDR:\s+10\.244\.0\.0\/24$/m);
+    assert.match(d, /^\s+Kernel Version:\s+6\.1\.0-18-amd64$/m);
+    assert.match(d, /^Non-terminated Pods:\s+\(1 in total\)$/m);
+    assert.match(d, /^\s+shop\s+on-node1\s+100m \(5%\)\s+0 \(0%\)\s+0 \(0%\)\s+0 \(0%\)\s+\d+s$/m);
+  });
+
   it("the default namespace holds the kubernetes Service", async () => {
     const { stdout } = await c.kubectl(["get", "svc", "kubernetes", "-n", "default"]);
     const r = findRow(stdout, "kubernetes");
@@ -290,8 +348,11 @@ describe("e2e: get and describe", { skip }, () => {
     assert.match(stdout, /^Labels:\s+app=web$/m);
     assert.match(stdout, /^\s+tier=back$/m);
     assert.match(stdout, /^Annotations:\s+<none>$/m);
-    assert.match(stdout, /^Data\n====\nk:\n----\nv2\n/m);
+    // kubectl prints the keys in Go map order (random), so each is matched on its own.
+    assert.match(stdout, /^Data\n====\n/m);
+    assert.match(stdout, /^k:\n----\nv2\n/m);
     assert.match(stdout, /^k2:\n----\nx\n/m);
+    assert.match(stdout, /^BinaryData\n====\n/m);
     assert.match(stdout, /^Events:\s+<none>$/m);
   });
 

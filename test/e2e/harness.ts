@@ -42,6 +42,8 @@ export interface Background {
   readonly stderr: string;
   /** Resolves once stdout matches, rejects after the timeout with what was seen so far. */
   waitForOutput(re: RegExp, timeoutMs?: number): Promise<void>;
+  /** Resolves with the exit code once the process ends by itself; rejects after the timeout. */
+  exited(timeoutMs?: number): Promise<number>;
   /** Kills the process group and waits for the exit. */
   stop(): Promise<void>;
 }
@@ -180,7 +182,7 @@ export function useCluster(): E2ECluster {
     });
     child.stderr!.on("data", (b: Buffer) => (stderr += b.toString("utf8")));
     child.stdin!.end();
-    const exited = new Promise<void>((r) => child.on("close", () => r()));
+    const exited = new Promise<number>((r) => child.on("close", (code) => r(code ?? 128)));
     return {
       get stdout() {
         return stdout;
@@ -213,6 +215,16 @@ export function useCluster(): E2ECluster {
           child.on("close", onExit);
           check();
         });
+      },
+      exited(timeoutMs = 15_000) {
+        let timer: NodeJS.Timeout | undefined;
+        const timeout = new Promise<number>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error(`kubectl ${args.join(" ")}: still running after ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`)),
+            timeoutMs,
+          );
+        });
+        return Promise.race([exited, timeout]).finally(() => clearTimeout(timer));
       },
       async stop() {
         killGroup(child, "SIGTERM");

@@ -136,6 +136,16 @@ describe("e2e: edit, patch, label, annotate, delete", { skip }, () => {
   it("scale uses the scale subresource", async () => {
     assert.equal((await c.kubectl(["scale", "deploy", "pat", "--replicas=5"])).stdout, "deployment.apps/pat scaled\n");
     assert.equal((await deploy("pat")).spec.replicas, 5);
+    const scale = JSON.parse((await c.kubectl(["get", "deploy", "pat", "--subresource=scale", "-o", "json"])).stdout) as {
+      kind: string;
+      apiVersion: string;
+      spec: { replicas: number };
+      status: { replicas: number; selector: string };
+    };
+    assert.equal(scale.kind, "Scale");
+    assert.equal(scale.apiVersion, "autoscaling/v1");
+    assert.equal(scale.spec.replicas, 5);
+    assert.equal(scale.status.selector, "app=pat");
     const r = await c.kubectl(["scale", "deploy", "pat", "--replicas=6", "--current-replicas=1"], { expectFail: true });
     assert.match(r.stderr, /Expected replicas to be 1, was 5/);
   });
@@ -222,6 +232,27 @@ describe("e2e: edit, patch, label, annotate, delete", { skip }, () => {
     const left = await c.kubectl(["get", "configmaps", "-n", "da"]);
     assert.match(left.stderr, /^No resources found in da namespace\.$/m);
     assert.equal((await c.kubectl(["get", "secrets", "-n", "da", "-o", "name"])).stdout, "secret/keep\n");
+  });
+
+  it("delete waits for finalizers; the object stays with a deletionTimestamp until they are gone", async () => {
+    await c.kubectl(["create", "-f", "-"], { stdin: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: held\n  finalizers: [example.com/hold]\n" });
+    const r = await c.kubectl(["delete", "configmap", "held", "--wait=false"]);
+    assert.equal(r.stdout, 'configmap "held" deleted\n');
+    const held = JSON.parse((await c.kubectl(["get", "configmap", "held", "-o", "json"])).stdout) as { metadata: { deletionTimestamp?: string; finalizers?: string[] } };
+    assert.match(held.metadata.deletionTimestamp ?? "", /^\d{4}-\d\d-\d\dT/);
+    assert.deepEqual(held.metadata.finalizers, ["example.com/hold"]);
+
+    // A waiting delete (the default) watches until the object is really gone.
+    const waiting = c.kubectlBackground(["delete", "configmap", "held"]);
+    try {
+      await new Promise((res) => setTimeout(res, 500));
+      await c.kubectl(["patch", "configmap", "held", "--type=json", "-p", '[{"op":"remove","path":"/metadata/finalizers"}]']);
+      assert.equal(await waiting.exited(), 0, "the waiting delete returns once the object is gone");
+      assert.equal(waiting.stdout, 'configmap "held" deleted\n');
+    } finally {
+      await waiting.stop();
+    }
+    await c.kubectl(["get", "configmap", "held"], { expectFail: true });
   });
 
   it("delete a deployment", async () => {

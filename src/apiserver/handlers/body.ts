@@ -51,6 +51,8 @@ export function decodeObjectBody(ctx: HandlerContext): KubeObject {
     throw errors.unsupportedMediaType(type);
   }
   const obj = checkKind(def, value);
+  const typeError = ctx.fieldValidator?.typeError(obj, def);
+  if (typeError) throw errors.badRequest(`${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: ${typeError}`);
   validateFields(ctx, obj, type === "application/json" ? raw : undefined);
   return obj;
 }

@@ -15,6 +15,8 @@ export type ProtobufDecoder = (body: Uint8Array) => { apiVersion: string; kind: 
 export interface FieldValidator {
   /** Upstream-style strings, e.g. `unknown field "spec.replica"`. */
   unknownFields(obj: unknown, def: ResourceDef): string[];
+  /** The first Go decoding type error (e.g. a string where an int32 belongs), if any. */
+  typeError(obj: unknown, def: ResourceDef): string | undefined;
   /** Duplicate and unknown fields of a JSON body, in document order (upstream's strict decoding). */
   strictFieldProblems(raw: string, def: ResourceDef): string[];
 }

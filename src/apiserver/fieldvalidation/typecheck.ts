@@ -1,0 +1,108 @@
+/**
+ * Type errors a Go decoder would report: a string where an int32 belongs, an object where a
+ * list belongs. Upstream fails such bodies while decoding (400 BadRequest, whatever the
+ * fieldValidation mode), with encoding/json's message, e.g.
+ * `json: cannot unmarshal string into Go struct field DeploymentSpec.spec.replicas of type int32`.
+ */
+import type { SchemaNode, SchemaSet } from "../../machinery/schema.js";
+
+const refPrefix = "#/components/schemas/";
+
+function refName(node: SchemaNode): string | undefined {
+  const ref = node.$ref ?? (node as { allOf?: SchemaNode[] }).allOf?.[0]?.$ref;
+  return ref?.startsWith(refPrefix) ? ref.slice(refPrefix.length) : ref;
+}
+
+/** Go's name for a definition: `io.k8s.api.core.v1.PodSpec` → `v1.PodSpec`. */
+function goStructName(name: string): string {
+  const parts = name.split(".");
+  return parts.slice(-2).join(".");
+}
+
+function jsonKind(v: unknown, intTarget = false): string {
+  if (typeof v === "number") return intTarget ? `number ${String(v)}` : "number";
+  if (typeof v === "boolean") return "bool";
+  if (Array.isArray(v)) return "array";
+  if (typeof v === "object") return "object";
+  return "string";
+}
+
+function goType(node: SchemaNode | undefined, schemas: SchemaSet): string {
+  if (!node) return "interface {}";
+  const ref = refName(node);
+  if (ref) {
+    const def = schemas.get(ref);
+    if (def && def.type && def.type !== "object") return goType(def, schemas);
+    return goStructName(ref);
+  }
+  switch (node.type) {
+    case "integer": return node.format === "int64" ? "int64" : "int32";
+    case "number": return "float64";
+    case "boolean": return "bool";
+    case "string": return "string";
+    case "array": return `[]${goType(node.items, schemas)}`;
+    case "object":
+      if (typeof node.additionalProperties === "object") return `map[string]${goType(node.additionalProperties, schemas)}`;
+      return "map[string]interface {}";
+    default: return "interface {}";
+  }
+}
+
+/** The first type error in `value` against definition `schemaName`, as Go's decoder words it. */
+export function firstTypeError(value: unknown, schemaName: string, schemas: SchemaSet): string | undefined {
+  const root = schemas.get(schemaName);
+  if (!root) return undefined;
+  return check(value, root, schemas, goStructName(schemaName), "");
+}
+
+function check(value: unknown, node: SchemaNode, schemas: SchemaSet, struct: string, path: string): string | undefined {
+  if (value === null || value === undefined) return undefined;
+  const ref = refName(node);
+  const resolved = ref ? schemas.get(ref) : node;
+  if (!resolved) return undefined;
+  if (resolved["x-kubernetes-int-or-string"] || resolved["x-kubernetes-preserve-unknown-fields"]) return undefined;
+  if (ref === "io.k8s.apimachinery.pkg.api.resource.Quantity") {
+    return typeof value === "string" || typeof value === "number" ? undefined : fail(value, resolved, schemas, struct, path, "resource.Quantity");
+  }
+  const type = resolved.type;
+  if (!type) return undefined;
+  switch (type) {
+    case "string":
+      return typeof value === "string" ? undefined : fail(value, resolved, schemas, struct, path);
+    case "boolean":
+      return typeof value === "boolean" ? undefined : fail(value, resolved, schemas, struct, path);
+    case "integer":
+      return typeof value === "number" && Number.isInteger(value) ? undefined : fail(value, resolved, schemas, struct, path);
+    case "number":
+      return typeof value === "number" ? undefined : fail(value, resolved, schemas, struct, path);
+    case "array": {
+      if (!Array.isArray(value)) return fail(value, resolved, schemas, struct, path);
+      if (!resolved.items) return undefined;
+      for (const item of value) {
+        const e = check(item, resolved.items, schemas, struct, path);
+        if (e) return e;
+      }
+      return undefined;
+    }
+    case "object": {
+      if (typeof value !== "object" || Array.isArray(value)) {
+        return fail(value, resolved, schemas, struct, path, ref ? goStructName(ref) : undefined);
+      }
+      const inner = ref ? goStructName(ref) : struct;
+      for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+        const prop = resolved.properties?.[k] ?? (typeof resolved.additionalProperties === "object" ? resolved.additionalProperties : undefined);
+        if (!prop) continue;
+        const e = check(v, prop, schemas, resolved.properties?.[k] ? inner.split(".").pop()! : struct, path ? `${path}.${k}` : k);
+        if (e) return e;
+      }
+      return undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+function fail(value: unknown, node: SchemaNode, schemas: SchemaSet, struct: string, path: string, typeName?: string): string {
+  const where = path ? ` into Go struct field ${struct}.${path}` : " into Go value";
+  return `json: cannot unmarshal ${jsonKind(value, node.type === "integer")}${where} of type ${typeName ?? goType(node, schemas)}`;
+}
