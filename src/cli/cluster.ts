@@ -24,6 +24,9 @@ import { bootstrap } from "../apiserver/bootstrap.js";
 import { ensurePki } from "./pki.js";
 import { buildKubeconfig, mergeKubeconfig, writeKubeconfig } from "./kubeconfig.js";
 import type { ApiRequest, ApiResponse } from "../apiserver/types.js";
+import { ApiClient } from "../client/client.js";
+import { inProcessTransport } from "../client/inprocess.js";
+import { startSimulatedNodes, type SimulatedNodeOptions } from "../node/runtime/fake/index.js";
 
 export interface ClusterOptions {
   /** Where state, certificates and the kubeconfig live. */
@@ -42,6 +45,8 @@ export interface ClusterOptions {
   serviceCidr?: string;
   /** Compaction window in ms (default 5 minutes). */
   compactionWindowMs?: number;
+  /** Register this many simulated (kwok-like) nodes, with these options. */
+  simulatedNodes?: SimulatedNodeOptions;
 }
 
 export interface Cluster {
@@ -53,6 +58,8 @@ export interface Cluster {
   api: ApiServer;
   /** The in-process transport: the same handler chain, no TCP (callers act as system:masters). */
   handle(req: ApiRequest): Promise<ApiResponse>;
+  /** A client over the in-process transport, as the built-in components use. */
+  client: ApiClient;
   stop(): Promise<void>;
 }
 
@@ -106,6 +113,13 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     if (opts.writeKubeconfig) await mergeKubeconfig(path.resolve(opts.writeKubeconfig), kubeconfig);
     ready = true;
     const admin = { username: "system:apiserver", groups: ["system:masters", "system:authenticated"] };
+    const handle = (req: ApiRequest): Promise<ApiResponse> => api.handle({ ...req, user: req.user ?? admin });
+    const client = new ApiClient(inProcessTransport(handle));
+    // Components stop before the server they talk to (cleanups run front to back).
+    if (opts.simulatedNodes && opts.simulatedNodes.count > 0) {
+      const sim = await startSimulatedNodes(client, opts.simulatedNodes);
+      cleanups.unshift(() => sim.stop());
+    }
     let stopped: Promise<void> | undefined;
     return {
       url,
@@ -114,7 +128,8 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
       kubeconfigPath,
       backend,
       api,
-      handle: (req) => api.handle({ ...req, user: req.user ?? admin }),
+      handle,
+      client,
       stop: () => (stopped ??= runCleanups(cleanups)),
     };
   } catch (err) {

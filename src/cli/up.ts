@@ -1,11 +1,12 @@
 /** `timonel up`: a whole cluster in this process, ready in well under a second. */
 import { helpText, intFlag, parseFlags, type CommandSpec } from "./args.js";
 import { defaultDataDir, startCluster } from "./cluster.js";
+import { parseNodeLabels, parseTaints, type SimulatedNodeOptions } from "../node/runtime/fake/index.js";
 
 export const upCommand: CommandSpec = {
   name: "up",
   summary: "Start a single-process Kubernetes-compatible cluster on this machine and write a kubeconfig for it.",
-  usage: "timonel up [--data-dir DIR] [--port N] [--write-kubeconfig PATH] [--storage sqlite|memory] [--token-file FILE]",
+  usage: "timonel up [--data-dir DIR] [--port N] [--write-kubeconfig PATH] [--storage sqlite|memory] [--token-file FILE] [--simulated-nodes N ...]",
   flags: {
     "data-dir": { type: "string", value: "DIR", description: "Where the cluster keeps its state, certificates and kubeconfig; a second start on the same directory resumes the same cluster.", default: "~/.timonel, or /var/lib/timonel as root" },
     port: { type: "string", value: "N", description: "HTTPS port of the API server (0 picks a free port).", default: "6443" },
@@ -13,8 +14,30 @@ export const upCommand: CommandSpec = {
     storage: { type: "string", value: "NAME", description: "Storage backend: sqlite (durable) or memory (lost on exit).", default: "sqlite" },
     "token-file": { type: "string", value: "FILE", description: "Static bearer tokens, one per line: token,user,uid,\"group1,group2\"." },
     "service-cidr": { type: "string", value: "CIDR", description: "Range that Service ClusterIPs come from.", default: "10.96.0.0/12" },
+    "simulated-nodes": { type: "string", value: "N", description: "Register N simulated nodes (as kwok does): pods bound to them go Running without containers.", default: "0" },
+    "simulated-node-cpu": { type: "string", value: "QTY", description: "CPU capacity of each simulated node.", default: "32" },
+    "simulated-node-memory": { type: "string", value: "QTY", description: "Memory capacity of each simulated node.", default: "256Gi" },
+    "simulated-node-pods": { type: "string", value: "N", description: "Pod capacity of each simulated node.", default: "110" },
+    "simulated-node-labels": { type: "string", value: "K=V,...", description: "Extra labels on each simulated node." },
+    "simulated-node-taints": { type: "string", value: "K=V:EFFECT,...", description: "Taints each simulated node registers with." },
+    "simulated-pod-start-delay": { type: "string", value: "MS", description: "Delay before a pod on a simulated node reports Running.", default: "random 0-100" },
+    "simulated-pod-complete-after": { type: "string", value: "MS", description: "Pods with restartPolicy Never/OnFailure on simulated nodes succeed this long after starting.", default: "never" },
   },
 };
+
+function simulatedNodeOptions(values: Record<string, string | boolean | undefined>): SimulatedNodeOptions | undefined {
+  const count = intFlag("simulated-nodes", values["simulated-nodes"], 0, 100_000) ?? 0;
+  if (count === 0) return undefined;
+  const opts: SimulatedNodeOptions = { count };
+  if (values["simulated-node-cpu"]) opts.cpu = values["simulated-node-cpu"] as string;
+  if (values["simulated-node-memory"]) opts.memory = values["simulated-node-memory"] as string;
+  opts.pods = intFlag("simulated-node-pods", values["simulated-node-pods"], 1, 100_000);
+  if (values["simulated-node-labels"]) opts.labels = parseNodeLabels(values["simulated-node-labels"] as string);
+  if (values["simulated-node-taints"]) opts.taints = parseTaints(values["simulated-node-taints"] as string);
+  opts.podStartDelayMs = intFlag("simulated-pod-start-delay", values["simulated-pod-start-delay"], 0, 3_600_000);
+  opts.podCompleteAfterMs = intFlag("simulated-pod-complete-after", values["simulated-pod-complete-after"], 0, 86_400_000);
+  return opts;
+}
 
 export async function runUp(argv: string[]): Promise<number> {
   const { values } = parseFlags(upCommand, argv);
@@ -30,6 +53,7 @@ export async function runUp(argv: string[]): Promise<number> {
     storage: values.storage as string | undefined,
     tokenFile: values["token-file"] as string | undefined,
     serviceCidr: values["service-cidr"] as string | undefined,
+    simulatedNodes: simulatedNodeOptions(values),
   });
   const ms = Math.round(performance.now() - started);
   const kc = (values["write-kubeconfig"] as string | undefined) ?? cluster.kubeconfigPath;
