@@ -148,7 +148,25 @@ export class ApiServer {
 
   private nonResource(req: ApiRequest): ApiResponse {
     const p = req.path.replace(/\/+$/, "") || "/";
-    if (req.method !== "GET" && req.method !== "HEAD") throw errors.methodNotAllowed(`the server does not allow this method on ${p}`);
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      // Unknown paths are 404 whatever the method; known read-only ones refuse other methods.
+      const readable = this.nonResourceGet({ ...req, method: "GET" });
+      if (readable.status === 404) return readable;
+      throw errors.methodNotAllowed(`the server does not allow this method on ${p}`);
+    }
+    return this.nonResourceGet(req);
+  }
+
+  private nonResourceGet(req: ApiRequest): ApiResponse {
+    try {
+      return this.nonResourceRead(req);
+    } catch (err) {
+      return errorResponse(err);
+    }
+  }
+
+  private nonResourceRead(req: ApiRequest): ApiResponse {
+    const p = req.path.replace(/\/+$/, "") || "/";
     if (p === "/version") return { status: 200, headers: { "content-type": "application/json" }, body: this.version };
     if (p.startsWith("/healthz/") || p.startsWith("/livez/")) return text(200, "ok");
     if (p === "/readyz" || p.startsWith("/readyz/") || p === "/livez" || p === "/healthz") {

@@ -81,7 +81,15 @@ export async function startHttpsServer(opts: HttpsServerOptions): Promise<Runnin
 }
 
 async function serve(opts: HttpsServerOptions, req: AnyRequest, res: AnyResponse): Promise<void> {
-  const url = new URL(req.url ?? "/", "https://localhost");
+  let url: URL;
+  try {
+    // Concatenate rather than resolve: `//x` is a path here, not a host.
+    url = new URL(`https://localhost${(req.url ?? "/").startsWith("/") ? req.url ?? "/" : `/${req.url}`}`);
+  } catch {
+    req.resume();
+    writeResponse(req, res, errorResponse(errors.badRequest(`malformed request path ${JSON.stringify(String(req.url).slice(0, 200))}`)));
+    return;
+  }
   const headers = req.headers as Record<string, string | string[] | undefined>;
   const socket = ("stream" in req && req.stream ? req.stream.session?.socket : req.socket) as unknown as PeerSocket;
   const auth = await authenticateRequest(opts.authenticator, authRequest(headers, socket), url.pathname);
@@ -135,7 +143,8 @@ function readBody(req: AnyRequest): Promise<Buffer | undefined> {
       chunks.push(c);
     });
     req.on("end", () => resolve(chunks.length ? Buffer.concat(chunks) : undefined));
-    req.on("error", reject);
+    req.on("error", () => reject(errors.badRequest("the request body was not fully received")));
+    req.on("aborted", () => reject(errors.badRequest("the request body was not fully received")));
   });
 }
 

@@ -20,6 +20,7 @@ import type { FieldValidator, Patcher, ProtobufDecoder } from "./handlers/contex
 import { buildOpenAPI, type OpenAPIV3 } from "./openapi/index.js";
 import { decodeProtobufObject } from "./protobuf/index.js";
 import { alwaysAllow, selfSubjectAccessReview, type Authorizer } from "./reviews/access-review.js";
+import { installPodSubresources } from "./subresources/index.js";
 import type { FieldManager } from "./store.js";
 
 export interface DefaultSeams {
@@ -76,6 +77,7 @@ export function defaultSeams(registry: ResourceRegistry, authorizer: Authorizer 
     openapi: { handle: (path, query, inm) => openapi().handle(path, query, inm) },
     install(api) {
       api.addVirtualCreate("authorization.k8s.io", "v1", "selfsubjectaccessreviews", selfSubjectAccessReview(authorizer));
+      installPodSubresources(api);
     },
   };
 }

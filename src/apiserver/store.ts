@@ -263,8 +263,18 @@ export class ResourceStore {
       revision = tok.rv;
       startAfter = prefix + tok.start;
       if (!startAfter.startsWith(prefix)) throw errors.badRequest("continue key is not valid for this list");
-    } else if (opts.resourceVersion && opts.resourceVersion !== "0" && opts.resourceVersionMatch === "Exact") {
-      revision = parseRevision(opts.resourceVersion);
+    } else if (opts.resourceVersion) {
+      const rv = parseRevision(opts.resourceVersion);
+      if (opts.resourceVersionMatch === "Exact") {
+        if (rv === 0) throw errors.badRequest("resourceVersionMatch: Forbidden: resourceVersionMatch \"Exact\" is forbidden for resourceVersion \"0\"");
+        revision = rv;
+      }
+    }
+    if (opts.resourceVersionMatch && !opts.resourceVersion) {
+      throw errors.badRequest("resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided");
+    }
+    if (opts.resourceVersionMatch && opts.resourceVersionMatch !== "Exact" && opts.resourceVersionMatch !== "NotOlderThan") {
+      throw errors.badRequest(`resourceVersionMatch: Unsupported value: ${JSON.stringify(opts.resourceVersionMatch)}: supported values: "Exact", "NotOlderThan"`);
     }
     if (opts.exactName !== undefined && !opts.continueToken && (namespace || !def.namespaced)) {
       return this.listOne(def, prefix + opts.exactName, revision, opts.filter);

@@ -27,6 +27,7 @@ import type { ApiRequest, ApiResponse } from "../apiserver/types.js";
 import { ApiClient } from "../client/client.js";
 import { inProcessTransport } from "../client/inprocess.js";
 import { startSimulatedNodes, type SimulatedNodeOptions } from "../node/runtime/fake/index.js";
+import { startDisruptionController } from "../controllers/disruption/index.js";
 
 export interface ClusterOptions {
   /** Where state, certificates and the kubeconfig live. */
@@ -45,6 +46,11 @@ export interface ClusterOptions {
   serviceCidr?: string;
   /** Compaction window in ms (default 5 minutes). */
   compactionWindowMs?: number;
+  /**
+   * Run the built-in components (scheduler, controllers). Default true; tests of a single
+   * component turn them off and start the one under test themselves.
+   */
+  components?: boolean;
   /** Register this many simulated (kwok-like) nodes, with these options. */
   simulatedNodes?: SimulatedNodeOptions;
 }
@@ -116,6 +122,10 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     const handle = (req: ApiRequest): Promise<ApiResponse> => api.handle({ ...req, user: req.user ?? admin });
     const client = new ApiClient(inProcessTransport(handle));
     // Components stop before the server they talk to (cleanups run front to back).
+    if (opts.components !== false) {
+      const disruption = await startDisruptionController(client);
+      cleanups.unshift(() => disruption.stop());
+    }
     if (opts.simulatedNodes && opts.simulatedNodes.count > 0) {
       const sim = await startSimulatedNodes(client, opts.simulatedNodes);
       cleanups.unshift(() => sim.stop());

@@ -88,7 +88,7 @@ interface ListedItem {
 
 async function listConfigMaps(client: H2Client, query = ""): Promise<{ rv: number; items: ListedItem[] }> {
   const reply = await client.request({ method: "GET", path: `${CM_PATH}${query}` });
-  assert.equal(reply.status, 200, reply.body.toString());
+  assert.equal(reply.status, 200, `list configmaps: ${reply.status} ${reply.body.toString().slice(0, 500)}`);
   const list = JSON.parse(reply.body.toString()) as { metadata: { resourceVersion: string }; items: { metadata: { name: string; resourceVersion: string } }[] };
   return {
     rv: Number(list.metadata.resourceVersion),
@@ -137,17 +137,25 @@ describe("durability: SIGKILL during a concurrent create load, then restart", { 
         }
       }
     };
+    // One create first, so the measured second is load rather than lazy start-up work.
+    const warm = await create(clients[0]!, "warm-up");
+    acked.set(warm.name, warm.rv);
     const started = Date.now();
     let loadError: unknown;
     const workers = clients.map((_, w) => worker(w).catch((err: unknown) => { loadError ??= err; }));
     while ((Date.now() - started < LOAD_MS || acked.size < 20) && Date.now() - started < 8000 && loadError === undefined) {
       await new Promise((r) => setTimeout(r, 20));
     }
+    // Errors from here on are the kill's doing, not the server's.
+    const failedBeforeKill = loadError;
+    stopping = true;
     server.proc.kill("SIGKILL");
     const exit = await server.exited;
-    stopping = true;
     await Promise.all(workers);
-    if (loadError !== undefined) throw loadError;
+    loadError = failedBeforeKill;
+    if (loadError !== undefined) {
+      throw new Error(`the load failed before the kill: ${loadError instanceof Error ? loadError.message : String(loadError)}; server output:\n${server.output()}`);
+    }
     for (const c of clients) c.close();
     assert.equal(exit.signal, "SIGKILL");
     ackedRvs = [...acked.values()].sort((a, b) => a - b);
@@ -162,6 +170,7 @@ describe("durability: SIGKILL during a concurrent create load, then restart", { 
     assert.ok(acked.size > 0, "the load phase did not run");
     const server = await startServer(dataDir);
     const client = new H2Client(server.url, creds);
+    let checked = false;
     try {
       const list = await listConfigMaps(client);
       const listed = new Map(list.items.map((i) => [i.name, i.rv]));
@@ -201,8 +210,14 @@ describe("durability: SIGKILL during a concurrent create load, then restart", { 
       assert.deepEqual(new Set(names), new Set([...expected, live.name]), "the resumed watch delivered a different set of objects");
       assert.equal(names.length, expected.size + 1, "the resumed watch delivered an object twice");
       assert.equal(Number(events[events.length - 1]!.object.metadata!.resourceVersion), live.rv);
+      checked = true;
     } finally {
       client.close();
+      // The next phase needs the data dir to itself.
+      if (!checked) {
+        server.proc.kill("SIGKILL");
+        await server.exited;
+      }
     }
     // SIGTERM stops the server cleanly (the next phase reopens the same data dir).
     server.proc.kill("SIGTERM");

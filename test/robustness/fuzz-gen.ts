@@ -130,6 +130,11 @@ const weirdValues: Json[] = [
   { a: { b: { c: [1, "2", null] } } }, "x".repeat(5000), Array.from({ length: 300 }, (_, i) => i),
 ];
 
+/** A fresh copy each time: the cases mutate what they get, and must not share or alter these. */
+function weird(p: Pick): Json {
+  return structuredClone(p.one(weirdValues));
+}
+
 /** Number literals JSON.stringify cannot produce. */
 const weirdNumberTexts = ["1e400", "-1e400", "123456789012345678901234567890", "0x10", "01", "1.", ".5", "+1", "NaN", "Infinity", "-", "1e", "9".repeat(400)];
 
@@ -161,11 +166,11 @@ function mutateTree(p: Pick, obj: Json, rounds: number): Json {
     const all = paths(root);
     const at = p.one(all);
     const r = p.rng();
-    if (r < 0.55) root = setAt(root, at, p.one(weirdValues));
+    if (r < 0.55) root = setAt(root, at, weird(p));
     else if (r < 0.75 && at.length > 0) root = setAt(root, at, undefined);
     else {
       const target = at.reduce<Json>((v, seg) => (v as Record<string | number, Json>)[seg]!, root);
-      if (target && typeof target === "object" && !Array.isArray(target)) target[p.one(["$patch", "status", "extra", p.str(p.int(1, 12)), "apiVersion", "kind", "metadata", "spec", "$setElementOrder/containers", "$retainKeys", "x".repeat(300)])] = p.one(weirdValues);
+      if (target && typeof target === "object" && !Array.isArray(target)) target[p.one(["$patch", "status", "extra", p.str(p.int(1, 12)), "apiVersion", "kind", "metadata", "spec", "$setElementOrder/containers", "$retainKeys", "x".repeat(300)])] = weird(p);
     }
   }
   return root;
@@ -271,6 +276,10 @@ const yamlTypes = ["application/yaml", "application/x-yaml", "text/yaml", "appli
 const badTypes = ["text/plain", "application/xml", "multipart/form-data; boundary=x", "text/html", "image/png", "application/octet-stream", "application/x-www-form-urlencoded"];
 const oddTypes = ["", "*/*", "application/", "/json", "application/json-patch+json", "application/merge-patch+json", "%%%", "application/json,text/plain", ";", "a".repeat(2000), "application/vnd.kubernetes.protobuf;stream=watch", "application/cbor"];
 const patchTypes = ["application/json-patch+json", "application/merge-patch+json", "application/strategic-merge-patch+json", "application/apply-patch+yaml"];
+
+function jsonHeaders(body: unknown): Record<string, string> {
+  return body === undefined ? {} : { "content-type": "application/json" };
+}
 
 export type Generator = (p: Pick, index: number) => Omit<FuzzCase, "index" | "generator">;
 
@@ -390,7 +399,7 @@ const randomMethod: Generator = (p) => {
   const body = p.chance(0.5) ? Buffer.from(JSON.stringify(k.make(seedName(k)))) : undefined;
   return {
     transport: h2only ? "h2" : "any",
-    spec: { method, path: p.chance(0.2) ? `${path}?watch=1&timeoutSeconds=1` : path, headers: body ? { "content-type": "application/json" } : {}, body, streamGraceMs: 150 },
+    spec: { method, path: p.chance(0.2) ? `${path}?watch=1&timeoutSeconds=1` : path, headers: jsonHeaders(body), body, streamGraceMs: 150 },
   };
 };
 
@@ -424,7 +433,7 @@ const weirdHeaderSets: Record<string, string>[] = [
   { "accept-encoding": "gzip;q=x, *" },
   { "content-type": "application/json", "content-length": "0" },
   { cookie: "a=b; ".repeat(200) },
-  { "x-very-long": "y".repeat(7000) },
+  { "x-very-long": "y".repeat(5000) },
 ];
 
 const weirdHeaders: Generator = (p) => {
@@ -468,36 +477,36 @@ const jsonPatchPaths = [
 ];
 
 function jsonPatchBody(p: Pick): string {
-  if (p.chance(0.1)) return JSON.stringify(p.one(weirdValues));
+  if (p.chance(0.1)) return JSON.stringify(weird(p));
   const ops: Json[] = [];
   for (let i = p.int(0, 5); i > 0; i--) {
     const op: { [k: string]: Json } = {};
     if (p.chance(0.95)) op.op = p.one(["add", "remove", "replace", "move", "copy", "test", "bogus", "", "ADD", 7]);
-    if (p.chance(0.95)) op.path = p.chance(0.9) ? p.one(jsonPatchPaths) : p.one(weirdValues);
-    if (p.chance(0.7)) op.value = p.one(weirdValues);
-    if (p.chance(0.3)) op.from = p.chance(0.8) ? p.one(jsonPatchPaths) : p.one(weirdValues);
-    ops.push(p.chance(0.05) ? p.one(weirdValues) : op);
+    if (p.chance(0.95)) op.path = p.chance(0.9) ? p.one(jsonPatchPaths) : weird(p);
+    if (p.chance(0.7)) op.value = weird(p);
+    if (p.chance(0.3)) op.from = p.chance(0.8) ? p.one(jsonPatchPaths) : weird(p);
+    ops.push(p.chance(0.05) ? weird(p) : op);
   }
   return JSON.stringify(ops);
 }
 
 function mergePatchBody(p: Pick, k: Kind): string {
   const options: Json[] = [
-    { metadata: { labels: { [p.str(5)]: p.one(weirdValues) } } },
+    { metadata: { labels: { [p.str(5)]: weird(p) } } },
     { metadata: null },
     { metadata: { name: "other" } },
     { metadata: { resourceVersion: p.one(["1", "abc", "", "999999999"]) } },
     { kind: "Secret" },
     { apiVersion: "v9" },
-    { spec: p.one(weirdValues) },
-    { data: p.one(weirdValues) },
-    { spec: { replicas: p.one(weirdValues) } },
-    { spec: { template: { spec: { containers: p.one(weirdValues) } } } },
-    { spec: { containers: [{ name: "c", image: p.one(weirdValues) }] } },
-    { status: { phase: p.one(weirdValues) } },
-    { metadata: { finalizers: p.one(weirdValues) } },
+    { spec: weird(p) },
+    { data: weird(p) },
+    { spec: { replicas: weird(p) } },
+    { spec: { template: { spec: { containers: weird(p) } } } },
+    { spec: { containers: [{ name: "c", image: weird(p) }] } },
+    { status: { phase: weird(p) } },
+    { metadata: { finalizers: weird(p) } },
     { metadata: { deletionTimestamp: "2020-01-01T00:00:00Z" } },
-    { metadata: { ownerReferences: [{ apiVersion: "v1", kind: "Pod", name: "x", uid: p.one(weirdValues), controller: true }] } },
+    { metadata: { ownerReferences: [{ apiVersion: "v1", kind: "Pod", name: "x", uid: weird(p), controller: true }] } },
     mutateTree(p, k.make("seed"), 2),
   ];
   return JSON.stringify(p.one(options));
@@ -508,14 +517,14 @@ function strategicPatchBody(p: Pick, k: Kind): string {
   const options: Json[] = [
     directive(),
     { metadata: directive() },
-    { spec: { template: { spec: { containers: [{ name: p.one(weirdValues), ...directive() }] } } } },
+    { spec: { template: { spec: { containers: [{ name: weird(p), ...directive() }] } } } },
     { spec: { template: { spec: { containers: [{ image: "no-name" }] } } } },
-    { spec: { containers: [{ name: "c", env: [{ $patch: "delete" }], ports: [{ containerPort: p.one(weirdValues) }] }] } },
-    { spec: { "$setElementOrder/containers": p.one(weirdValues), containers: [{ name: "c" }] } },
+    { spec: { containers: [{ name: "c", env: [{ $patch: "delete" }], ports: [{ containerPort: weird(p) }] }] } },
+    { spec: { "$setElementOrder/containers": weird(p), containers: [{ name: "c" }] } },
     { spec: { template: { spec: { "$setElementOrder/containers": [{ name: "zzz" }, { nope: 1 }] } } } },
-    { metadata: { "$deleteFromPrimitiveList/finalizers": p.one(weirdValues) } },
-    { spec: { $retainKeys: p.one(weirdValues), replicas: 2 } },
-    { spec: { ports: [{ $patch: "replace" }, { port: p.one(weirdValues) }] } },
+    { metadata: { "$deleteFromPrimitiveList/finalizers": weird(p) } },
+    { spec: { $retainKeys: weird(p), replicas: 2 } },
+    { spec: { ports: [{ $patch: "replace" }, { port: weird(p) }] } },
     { rules: [{ $patch: "delete", verbs: ["get"] }] },
     { "$setElementOrder/metadata": [] },
     mutateTree(p, k.make("seed"), 3),
@@ -593,13 +602,13 @@ const selectors: Generator = (p) => {
   if (method === "DELETE") params.set("labelSelector", `victim=yes,${params.get("labelSelector") ?? "a"}`);
   return {
     transport: "any",
-    spec: { method, path: `${method === "DELETE" ? k.collection : base}?${params.toString()}`, headers: p.chance(0.3) ? { accept: "application/json;as=Table;v=v1;g=meta.k8s.io" } : {}, streamGraceMs: 150 },
+    spec: { method, path: `${method === "DELETE" ? k.collection : base}?${params.toString()}`, headers: p.chance(0.3) ? { accept: "application/json;as=Table;v=v1;g=meta.k8s.io" } : {} as Record<string, string>, streamGraceMs: 150 },
   };
 };
 
 /** Label selectors that cannot parse: exactly 400 BadRequest. */
 const badLabelSelector: Generator = (p) => {
-  const bad = p.one(["a in (b", "a in b)", "!", "a=b=c", "=b", "a notin b", "a in (b,", "a,", ",a", "a!!=b", "a in", "a==", "Bad Key=x", "a=(", "k".repeat(64) + "=v", "x/y/z=1", "a=" + "v".repeat(64), "a=b c"]);
+  const bad = p.one(["a in (b", "a in b)", "!", "a=b=c", "=b", "a notin b", "a in (b,", "a,", ",a", "a!!=b", "a in", "Bad Key=x", "a=(", "k".repeat(64) + "=v", "x/y/z=1", "a=" + "v".repeat(64), "a=b c"]);
   const k = p.one(kinds);
   return {
     transport: "any",
@@ -629,12 +638,14 @@ const queryParams: Generator = (p) => {
   } else if (method !== "GET") {
     if (method === "POST") path = k.collection;
     else if (path === k.collection) method = "GET";
+  }
+  if (method !== "GET" && method !== "DELETE") {
     body = JSON.stringify(k.make(method === "POST" ? `fz-q-${p.str(6, "abcdefgh")}` : seedName(k)));
     headers["content-type"] = method === "PATCH" ? "application/merge-patch+json" : "application/json";
   }
   if (method === "GET" && p.chance(0.3)) parts.push("watch=true");
   // A watch from a far-future resourceVersion: upstream waits, then 504 "Too large resource version".
-  return { transport: "any", spec: { method, path: `${path}?${parts.join("&")}`, headers, body: method === "GET" ? undefined : body, streamGraceMs: 150 }, allow5xx: [504] };
+  return { transport: "any", spec: { method, path: `${path}?${parts.join("&")}`, headers, body, streamGraceMs: 150 }, allow5xx: [504] };
 };
 
 /** Queries upstream rejects with 400 before doing anything. */
@@ -642,7 +653,7 @@ const badQuery: Generator = (p) => {
   const k = p.one(kinds);
   const q = p.one([
     "resourceVersion=abc", "resourceVersion=-5", "continue=garbage", "continue=" + encodeURIComponent("eyJ2IjoibWV0YS5rOHMuaW8vdjEiLCJydiI6MSwic3RhcnQiOjF9"),
-    "watch=true&resourceVersion=junk", "watch=1&timeoutSeconds=x", "watch=1&timeoutSeconds=-1", "limit=abc", "fieldValidation=bogus&dryRun=All",
+    "watch=true&resourceVersion=junk", "watch=1&timeoutSeconds=x", "limit=abc", "fieldValidation=bogus&dryRun=All",
   ]);
   const creates = q.startsWith("fieldValidation");
   return {
@@ -650,7 +661,8 @@ const badQuery: Generator = (p) => {
     spec: creates
       ? { method: "POST", path: `${k.collection}?${q}`, headers: { "content-type": "application/json" }, body: JSON.stringify(k.make("fz-bad-query")) }
       : { method: "GET", path: `${k.collection}?${q}`, streamGraceMs: 150 },
-    expect: { codes: [400], reason: "BadRequest" },
+    // Upstream answers a malformed resourceVersion with 400 or (through storage) 422.
+    expect: { codes: [400, 422] },
   };
 };
 
@@ -744,7 +756,7 @@ const deletes: Generator = (p) => {
   const collection = p.chance(0.3);
   const q = p.one(["", "?propagationPolicy=Orphan", "?gracePeriodSeconds=x", "?dryRun=All", "?propagationPolicy=nope", "?gracePeriodSeconds=-1"]);
   const path = collection ? `${k.collection}?labelSelector=victim%3Dyes${q ? `&${q.slice(1)}` : ""}` : `${k.collection}/victim-${p.str(8, "abcdefghijklmnop")}${q}`;
-  return { transport: "any", spec: { method: "DELETE", path, headers: body ? { "content-type": "application/json" } : {}, body } };
+  return { transport: "any", spec: { method: "DELETE", path, headers: jsonHeaders(body), body } };
 };
 
 /** name → [weight, generator]. */

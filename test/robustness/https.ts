@@ -12,8 +12,9 @@ import path from "node:path";
 
 export interface Credentials {
   ca: Buffer;
-  cert: Buffer;
-  key: Buffer;
+  /** Without a client certificate the requests are anonymous. */
+  cert?: Buffer;
+  key?: Buffer;
 }
 
 /** The admin client certificate and the cluster CA that `timonel up` keeps under `<dataDir>/tls/`. */
@@ -133,17 +134,17 @@ export class H2Client {
         }
       });
       stream.on("data", (c: Buffer) => chunks.push(c));
-      stream.on("end", () => finish(undefined, { status, headers, body: Buffer.concat(chunks), truncated: false }));
+      stream.on("end", () => {
+        if (status === 0) finish(new TransportError(spec, new Error(`stream ended without a reply (rst code ${stream.rstCode})`)));
+        else finish(undefined, { status, headers, body: Buffer.concat(chunks), truncated: false });
+      });
       // A reset after the whole reply arrived (e.g. the server stops reading an upload it
       // already refused) is fine; `finish` ignores it then.
       stream.on("error", (err) => finish(new TransportError(spec, err)));
       stream.on("close", () => {
-        if (!settled && status === 0) finish(new TransportError(spec, new Error(`stream closed without a reply (rst code ${stream.rstCode})`)));
+        if (!settled) finish(new TransportError(spec, new Error(`stream closed ${status ? `in the middle of a ${status} reply` : "without a reply"} (rst code ${stream.rstCode})`)));
       });
-      if (spec.body !== undefined) {
-        stream.on("error", () => undefined);
-        stream.end(spec.body);
-      }
+      if (spec.body !== undefined) stream.end(spec.body);
     });
   }
 
@@ -179,6 +180,14 @@ export class H1Client {
         finish(new HangError(spec, timeoutMs));
         req?.destroy();
       }, timeoutMs);
+      // Node's client sends a GET/DELETE/OPTIONS body with neither Content-Length nor chunked
+      // framing, which the server then reads as the next request: always frame it.
+      const headers: Record<string, string> = { ...spec.headers };
+      const hasLength = Object.keys(headers).some((h) => h.toLowerCase() === "content-length");
+      if (spec.body !== undefined && !hasLength) {
+        if (spec.chunked) headers["transfer-encoding"] = "chunked";
+        else headers["content-length"] = String(Buffer.byteLength(spec.body));
+      }
       try {
         req = https.request({
           agent: this.agent,
@@ -186,7 +195,7 @@ export class H1Client {
           port: this.origin.port,
           method: spec.method,
           path: spec.path,
-          headers: spec.headers,
+          headers,
         });
       } catch (err) {
         finish(new ClientRefusedError(spec, err));
@@ -307,7 +316,13 @@ export function readWatch(
         const line = buf.slice(0, nl).trim();
         buf = buf.slice(nl + 1);
         if (!line) continue;
-        const ev = JSON.parse(line) as WatchEvent;
+        let ev: WatchEvent;
+        try {
+          ev = JSON.parse(line) as WatchEvent;
+        } catch {
+          finish(new Error(`watch ${urlPath}: HTTP ${status}, a line that is not JSON: ${JSON.stringify(line.slice(0, 200))}`), false);
+          return;
+        }
         events.push(ev);
         opts.onEvent?.(ev, events);
         if (opts.done(events)) {

@@ -13,10 +13,37 @@ export function mediaType(contentType: string | undefined): string {
 }
 
 /** Parses JSON (or YAML when asked) into a value, with upstream-like 400 messages. */
+/**
+ * Bodies nested deeper than this are refused before anything recurses into them (Go's
+ * decoder stops at 10,000; no Kubernetes object comes near 1,000, and JavaScript's stack
+ * would not survive the deeper form through every walker).
+ */
+export const maxNestingDepth = 1_000;
+
+/** The deepest bracket nesting of a JSON/YAML flow text, ignoring brackets inside strings. */
+function nestingDepth(raw: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw.charCodeAt(i);
+    if (inString) {
+      if (c === 92 /* \ */) i++;
+      else if (c === 34 /* " */) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 || c === 91) { if (++depth > max) max = depth; }
+    else if (c === 125 || c === 93) depth--;
+  }
+  return max;
+}
+
 export function parseStructured(raw: string, yaml: boolean): unknown {
+  if (nestingDepth(raw) > maxNestingDepth) {
+    throw errors.badRequest(`the request body is nested more than ${maxNestingDepth} levels deep`);
+  }
   if (yaml) {
     try {
-      return parseYaml(raw, { uniqueKeys: false, maxAliasCount: 100 });
+      return parseYaml(raw, { uniqueKeys: false, maxAliasCount: 100, logLevel: "error" });
     } catch (err) {
       const msg = err instanceof YAMLParseError ? err.message.split("\n")[0] : String(err);
       throw errors.badRequest(`error converting YAML to JSON: ${msg}`);

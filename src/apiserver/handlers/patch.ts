@@ -2,7 +2,7 @@
  * PATCH in its four forms: JSON patch, merge patch, strategic merge patch, and server-side
  * apply (which creates the object when it is missing).
  */
-import { errors, StatusError } from "../../machinery/errors.js";
+import { errors, field, StatusError } from "../../machinery/errors.js";
 import { isPlainObject, type KubeObject } from "../../machinery/object.js";
 import type { ApiResponse } from "../types.js";
 import { checkKind, mediaType, parseStructured, validateFields } from "./body.js";
@@ -72,6 +72,14 @@ export async function handlePatch(ctx: HandlerContext): Promise<ApiResponse> {
     if (!pinned) delete next.metadata.resourceVersion;
     if (next.metadata.name !== undefined && next.metadata.name !== live.metadata.name) {
       throw errors.badRequest(`the name of the object (${next.metadata.name}) does not match the name on the URL (${info.name})`);
+    }
+    // The patched object must still decode as this kind, as upstream re-decodes it.
+    const typeError = ctx.fieldValidator?.typeError(next, def);
+    const kindChanged = next.kind !== live.kind || next.apiVersion !== live.apiVersion;
+    if (typeError || kindChanged) {
+      throw errors.invalid(def.kind, def.group, info.name!, [
+        field.invalid("patch", raw.length > 500 ? `${raw.slice(0, 500)}...` : raw, typeError ?? "the patch may not change the object's kind or apiVersion"),
+      ]);
     }
     validateFields(ctx, next, undefined);
     return next;
