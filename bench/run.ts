@@ -8,6 +8,7 @@
  * missed (otherwise only a benchmark that breaks fails the run). New benchmarks register in
  * `benchmarks` below.
  */
+import os from "node:os";
 import { parseArgs } from "node:util";
 import { formatStorageBench, runStorageBench } from "./storage.js";
 import { apiChecks, formatApiBench, runApiBench, type Check } from "./api.js";
@@ -70,6 +71,9 @@ async function main(argv: string[]): Promise<number> {
   let broken = 0;
   const missed: string[] = [];
   const startedAll = performance.now();
+  // Shared hosts skew every figure; the load average says how much to trust this run.
+  const load = (): string => os.loadavg().map((x) => x.toFixed(2)).join(" ");
+  console.log(`node ${process.version}, ${os.cpus().length} CPUs, load average ${load()}`);
   for (const b of benchmarks) {
     if (wanted && !wanted.includes(b.name)) continue;
     const started = performance.now();
@@ -82,7 +86,8 @@ async function main(argv: string[]): Promise<number> {
       console.log(`\n== ${b.name}: FAILED TO RUN\n${(err as Error).stack ?? String(err)}`);
     }
   }
-  console.log(`\n${missed.length ? `targets missed:\n  ${missed.join("\n  ")}` : "all targets met"}${broken ? `; ${broken} benchmark(s) failed to run` : ""} (${((performance.now() - startedAll) / 1000).toFixed(1)} s)`);
+  console.log(`\nload average at the end: ${load()}`);
+  console.log(`${missed.length ? `targets missed:\n  ${missed.join("\n  ")}` : "all targets met"}${broken ? `; ${broken} benchmark(s) failed to run` : ""} (${((performance.now() - startedAll) / 1000).toFixed(1)} s)`);
   return broken > 0 || (values.strict && missed.length > 0) ? 1 : 0;
 }
 

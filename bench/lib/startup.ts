@@ -4,8 +4,8 @@
  * same certificate) — the floor any Node server pays. Only the children started here are
  * ever signalled, by their PID.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import http2 from "node:http2";
 import net from "node:net";
 import { join } from "node:path";
@@ -18,9 +18,14 @@ export interface StartupRun {
   rssBytes: number;
 }
 
+export type Runtime = "dist" | "fresh build" | "tsx";
+
 export interface StartupResult {
-  /** What was started: the compiled build or the TypeScript sources through tsx. */
-  runtime: "dist" | "tsx";
+  /**
+   * What was started: the repo's dist/ (when newer than every source), a private build of the
+   * current sources, or (if that build fails) the TypeScript sources through tsx.
+   */
+  runtime: Runtime;
   /** First start on an empty data dir (creates the CA, certificates and database). */
   cold: StartupRun;
   /** Second start on the same data dir. */
@@ -32,6 +37,8 @@ export interface StartupResult {
 export interface StartupOptions {
   repoRoot: string;
   dataDir: string;
+  /** Scratch directory for a private build when dist/ is stale. */
+  buildDir: string;
   idleMs?: number;
   timeoutMs?: number;
 }
@@ -131,11 +138,31 @@ h2.createSecureServer({ key: fs.readFileSync(key), cert: fs.readFileSync(cert), 
   (req, res) => res.end("ok")).listen(Number(port), "127.0.0.1");
 `;
 
+/**
+ * The command that runs `timonel` from compiled JavaScript, as users run it. A stale dist/
+ * would measure old code, and building into dist/ would disturb others working in the
+ * checkout, so the sources are transpiled (no type check) into a scratch root that borrows
+ * node_modules and generated/ by symlink.
+ */
+export function compiledEntry(repoRoot: string, buildDir: string): { runtime: Runtime; args: string[] } {
+  if (distIsFresh(repoRoot)) return { runtime: "dist", args: [join(repoRoot, "bin/timonel.js")] };
+  mkdirSync(buildDir, { recursive: true });
+  const tsc = join(repoRoot, "node_modules/typescript/bin/tsc");
+  const out = spawnSync(process.execPath, [tsc, "-p", join(repoRoot, "tsconfig.build.json"), "--outDir", join(buildDir, "dist"),
+    "--noCheck", "--declaration", "false", "--sourceMap", "false"], { cwd: repoRoot, encoding: "utf8", timeout: 60_000 });
+  const entry = join(buildDir, "dist/src/cli/run.js");
+  if (out.status !== 0 || !existsSync(entry)) {
+    return { runtime: "tsx", args: ["--import", "tsx", join(repoRoot, "src/cli/run.ts")] };
+  }
+  for (const d of ["node_modules", "generated"]) if (!existsSync(join(buildDir, d))) symlinkSync(join(repoRoot, d), join(buildDir, d));
+  writeFileSync(join(buildDir, "package.json"), JSON.stringify({ type: "module" }));
+  return { runtime: "fresh build", args: [entry] };
+}
+
 export async function runStartupBench(opts: StartupOptions): Promise<StartupResult> {
   const idleMs = opts.idleMs ?? 1000;
   const timeoutMs = opts.timeoutMs ?? 20_000;
-  const runtime = distIsFresh(opts.repoRoot) ? "dist" : "tsx";
-  const entry = runtime === "dist" ? ["bin/timonel.js"] : ["--import", "tsx", "src/cli/run.ts"];
+  const { runtime, args: entry } = compiledEntry(opts.repoRoot, opts.buildDir);
   const up = async (): Promise<StartupRun> => {
     const port = await freePort();
     return measure([...entry, "up", "--data-dir", opts.dataDir, "--port", String(port)], opts.repoRoot, port, idleMs, timeoutMs);

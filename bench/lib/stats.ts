@@ -34,7 +34,10 @@ export async function timeRuns(runs: number, fn: (i: number) => unknown): Promis
 
 export const fmt = {
   int: (x: number): string => (Number.isFinite(x) ? Math.round(x).toLocaleString("en-US") : "—"),
-  ms: (x: number): string => (!Number.isFinite(x) ? "—" : x < 1 ? x.toFixed(3) : x < 100 ? x.toFixed(2) : x.toFixed(0)),
+  ms: (x: number): string => {
+    const a = Math.abs(x);
+    return !Number.isFinite(x) ? "—" : a < 1 ? x.toFixed(3) : a < 100 ? x.toFixed(2) : x.toFixed(0);
+  },
   lat: (l: Latency | undefined): string => (l ? `${fmt.ms(l.p50Ms)} / ${fmt.ms(l.p99Ms)}` : ""),
   ratio: (x: number): string => (Number.isFinite(x) ? `${x.toFixed(2)}×` : "—"),
   mb: (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MB`,

@@ -105,7 +105,7 @@ export class ApiServer {
       case "create": {
         const virtual = this.virtualCreates.get(keyOf(def));
         if (virtual) {
-          const obj = decodeObjectBody(ctx);
+          const obj = await decodeObjectBody(ctx);
           return jsonResponse(201, await virtual(ctx, obj));
         }
         return handleCreate(ctx);
@@ -135,7 +135,7 @@ export class ApiServer {
     }
     if (info.subresource === "finalize" && def.kind === "Namespace" && def.group === "" && m === "PUT") {
       // namespaces/finalize writes spec.finalizers only (the namespace controller's last step).
-      const body = decodeObjectBody(ctx);
+      const body = await decodeObjectBody(ctx);
       const { object } = await ctx.store.update(def, undefined, info.name!, (live) => {
         live.spec = { ...(live.spec as object | undefined), finalizers: (body.spec as { finalizers?: string[] } | undefined)?.finalizers ?? [] };
         delete live.metadata.resourceVersion;

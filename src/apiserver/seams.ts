@@ -18,7 +18,6 @@ import { createFieldValidator } from "./fieldvalidation/index.js";
 import { firstTypeError } from "./fieldvalidation/typecheck.js";
 import type { FieldValidator, Patcher, ProtobufDecoder } from "./handlers/context.js";
 import { buildOpenAPI, type OpenAPIV3 } from "./openapi/index.js";
-import { decodeProtobufObject } from "./protobuf/index.js";
 import { alwaysAllow, selfSubjectAccessReview, type Authorizer } from "./reviews/access-review.js";
 import { installPodSubresources } from "./subresources/index.js";
 import type { FieldManager } from "./store.js";
@@ -47,7 +46,8 @@ export function defaultSeams(registry: ResourceRegistry, authorizer: Authorizer 
   const ignoreFields = (def: ResourceDef, subresource: string | undefined): string[] | undefined =>
     def.subresources?.status && !subresource ? ["status"] : undefined;
   return {
-    protobuf: decodeProtobufObject,
+    // protobufjs and the message tables load on the first protobuf body, not at start.
+    protobuf: async (body) => (await import("./protobuf/index.js")).decodeProtobufObject(body),
     fieldValidator: {
       unknownFields: (obj, def) => validator().unknownFields(obj, def),
       strictFieldProblems: (raw, def) => validator().strictFieldProblems(raw, def),

@@ -132,3 +132,13 @@ test("mergeKubeconfig refuses a malformed file and leaves it untouched", async (
     assert.equal(readFileSync(file, "utf8"), content);
   }
 });
+
+test("renderYaml writes what the yaml parser reads back, in kubectl's layout", async () => {
+  const { renderYaml, buildKubeconfig } = await import("./kubeconfig.js");
+  const { parse } = await import("yaml");
+  const c = buildKubeconfig({ server: "https://127.0.0.1:6443", caPem: "CA\n", clientCertPem: "C", clientKeyPem: "K", namespace: "dev" });
+  const text = renderYaml(c);
+  assert.deepEqual(parse(text), c);
+  assert.match(text, /^clusters:\n- name: "timonel"\n  cluster:\n/m);
+  assert.deepEqual(parse(renderYaml({ a: [], b: {}, "weird key": "x: y # z", n: 1, t: true })), { a: [], b: {}, "weird key": "x: y # z", n: 1, t: true });
+});

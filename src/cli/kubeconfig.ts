@@ -6,7 +6,14 @@
 import { randomBytes } from "node:crypto";
 import { promises as fs } from "node:fs";
 import path from "node:path";
-import { Document, isMap, isSeq, parseDocument, type YAMLMap, type YAMLSeq } from "yaml";
+import { createRequire } from "node:module";
+import type { Document, YAMLMap, YAMLSeq } from "yaml";
+
+/** `yaml` is needed only to merge into a user's file; plain writes stay off the start-up path. */
+let yamlModule: typeof import("yaml") | undefined;
+function yamlLib(): typeof import("yaml") {
+  return (yamlModule ??= createRequire(import.meta.url)("yaml") as typeof import("yaml"));
+}
 
 export interface KubeconfigCluster {
   name: string;
@@ -92,8 +99,33 @@ export function buildKubeconfig(opts: BuildKubeconfigOptions): Kubeconfig {
 
 /** Writes `config` to `file` (replacing it), mode 0600, creating parent folders. */
 export async function writeKubeconfig(file: string, config: Kubeconfig): Promise<void> {
-  const doc = new Document(config);
-  await writeSecretFile(file, doc.toString(YAML_STYLE));
+  await writeSecretFile(file, renderYaml(config));
+}
+
+/**
+ * YAML for the kubeconfig's plain shape (maps, lists of maps, scalars), in kubectl's layout.
+ * Scalars are written as JSON strings, which YAML reads verbatim, so no quoting rule is
+ * needed. It keeps the `yaml` library off `timonel up`'s start-up path.
+ */
+export function renderYaml(value: unknown, indent = ""): string {
+  if (Array.isArray(value)) {
+    if (value.length === 0) return "[]\n";
+    return value.map((item) => {
+      const body = renderYaml(item, `${indent}  `);
+      return `${indent}- ${body.slice(indent.length + 2)}`;
+    }).join("");
+  }
+  if (value !== null && typeof value === "object") {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
+    if (entries.length === 0) return "{}\n";
+    return entries.map(([k, v]) => {
+      const key = `${indent}${/^[A-Za-z][A-Za-z0-9_.-]*$/.test(k) ? k : JSON.stringify(k)}:`;
+      if (Array.isArray(v) && v.length > 0) return `${key}\n${renderYaml(v, indent)}`;
+      if (v !== null && typeof v === "object" && Object.keys(v).length > 0) return `${key}\n${renderYaml(v, `${indent}  `)}`;
+      return `${key} ${renderYaml(v, indent)}`;
+    }).join("");
+  }
+  return `${JSON.stringify(value)}\n`;
 }
 
 /**
@@ -112,19 +144,19 @@ export async function mergeKubeconfig(file: string, config: Kubeconfig): Promise
   }
   if (text.trim() === "") return writeKubeconfig(file, config);
 
-  const doc = parseDocument(text);
+  const doc = yamlLib().parseDocument(text);
   const refuse = (why: string): Error =>
     new Error(`cannot merge into ${file}: ${why}. It was left unchanged; fix it, move it aside, or write the kubeconfig to another path`);
   if (doc.errors.length > 0) throw refuse(`it is not valid YAML (${firstLine(doc.errors[0]?.message ?? "parse error")})`);
   if (doc.contents === null) return writeKubeconfig(file, config);
-  if (!isMap(doc.contents)) throw refuse("it is not a kubeconfig (the top level is not a mapping)");
+  if (!yamlLib().isMap(doc.contents)) throw refuse("it is not a kubeconfig (the top level is not a mapping)");
   const root = doc.contents as unknown as YAMLMap<unknown, unknown>;
   const kind = root.get("kind");
   if (kind !== undefined && kind !== null && kind !== "Config") throw refuse(`it is not a kubeconfig (kind is ${JSON.stringify(kind)})`);
 
   for (const key of ["clusters", "users", "contexts"] as const) {
     const existing = root.get(key, true);
-    if (existing !== undefined && existing !== null && !isSeq(existing) && !isNullScalar(existing)) {
+    if (existing !== undefined && existing !== null && !yamlLib().isSeq(existing) && !isNullScalar(existing)) {
       throw refuse(`its "${key}" is not a list`);
     }
   }
@@ -144,7 +176,7 @@ function isNullScalar(node: unknown): boolean {
 function upsertNamed(doc: Document.Parsed, root: YAMLMap<unknown, unknown>, key: string, entries: { name: string }[]): void {
   const existing = root.get(key, true);
   let list: YAMLSeq;
-  if (isSeq(existing)) {
+  if (yamlLib().isSeq(existing)) {
     list = existing;
   } else {
     list = doc.createNode([]) as YAMLSeq;
@@ -152,7 +184,7 @@ function upsertNamed(doc: Document.Parsed, root: YAMLMap<unknown, unknown>, key:
   }
   for (const entry of entries) {
     const node = doc.createNode(entry);
-    const at = list.items.findIndex((item) => isMap(item) && item.get("name") === entry.name);
+    const at = list.items.findIndex((item) => yamlLib().isMap(item) && item.get("name") === entry.name);
     if (at >= 0) list.items[at] = node;
     else list.items.push(node);
   }

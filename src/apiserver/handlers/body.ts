@@ -2,11 +2,17 @@
  * Request body decoding: JSON, YAML and protobuf objects, DeleteOptions, and patch bodies,
  * with upstream's checks of kind and apiVersion against the URL and fieldValidation.
  */
-import { parse as parseYaml, YAMLParseError } from "yaml";
+import { createRequire } from "node:module";
 import { errors } from "../../machinery/errors.js";
 import { apiVersionOf, isPlainObject, type KubeObject } from "../../machinery/object.js";
 import type { ResourceDef } from "../../machinery/resource.js";
 import type { HandlerContext } from "./context.js";
+
+/** `yaml` is loaded on the first YAML body: most requests are JSON, and start-up stays fast. */
+let yamlModule: typeof import("yaml") | undefined;
+function yamlLib(): typeof import("yaml") {
+  return (yamlModule ??= createRequire(import.meta.url)("yaml") as typeof import("yaml"));
+}
 
 export function mediaType(contentType: string | undefined): string {
   return (contentType ?? "application/json").split(";")[0]!.trim().toLowerCase();
@@ -43,9 +49,9 @@ export function parseStructured(raw: string, yaml: boolean): unknown {
   }
   if (yaml) {
     try {
-      return parseYaml(raw, { uniqueKeys: false, maxAliasCount: 100, logLevel: "error" });
+      return yamlLib().parse(raw, { uniqueKeys: false, maxAliasCount: 100, logLevel: "error" });
     } catch (err) {
-      const msg = err instanceof YAMLParseError ? err.message.split("\n")[0] : String(err);
+      const msg = err instanceof yamlLib().YAMLParseError ? (err as Error).message.split("\n")[0] : String(err);
       throw errors.badRequest(`error converting YAML to JSON: ${msg}`);
     }
   }
@@ -60,7 +66,7 @@ export function parseStructured(raw: string, yaml: boolean): unknown {
  * The object in a create/update body: decoded, checked against the URL's kind and version,
  * and checked for unknown or duplicate fields as fieldValidation asks.
  */
-export function decodeObjectBody(ctx: HandlerContext): KubeObject {
+export async function decodeObjectBody(ctx: HandlerContext): Promise<KubeObject> {
   const { req, def } = ctx;
   const body = req.body ?? Buffer.alloc(0);
   if (body.length === 0) throw errors.badRequest("the body of the request was empty; send the object as JSON");
@@ -69,7 +75,7 @@ export function decodeObjectBody(ctx: HandlerContext): KubeObject {
   let raw: string | undefined;
   if (type === "application/vnd.kubernetes.protobuf") {
     if (!ctx.protobuf) throw errors.unsupportedMediaType(type);
-    const decoded = ctx.protobuf(body);
+    const decoded = await ctx.protobuf(body);
     value = { ...decoded.object, apiVersion: decoded.apiVersion, kind: decoded.kind };
   } else if (type === "application/json" || type === "application/yaml" || type === "text/yaml" || type === "application/x-yaml") {
     raw = body.toString("utf8");

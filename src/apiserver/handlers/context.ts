@@ -9,7 +9,7 @@ import type { ApiRequest } from "../types.js";
 import type { WatchHub } from "../watch/hub.js";
 
 /** Decodes `k8s\0`-framed protobuf bodies (kubectl's typed clients send them). */
-export type ProtobufDecoder = (body: Uint8Array) => { apiVersion: string; kind: string; object: Record<string, unknown> };
+export type ProtobufDecoder = (body: Uint8Array) => Promise<{ apiVersion: string; kind: string; object: Record<string, unknown> }>;
 
 /** Finds fields the schema does not know, for fieldValidation=Strict|Warn. */
 export interface FieldValidator {

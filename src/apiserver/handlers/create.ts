@@ -5,7 +5,7 @@ import type { HandlerContext } from "./context.js";
 import { dryRunAll, fieldManagerOf, objectResponse } from "./respond.js";
 
 export async function handleCreate(ctx: HandlerContext): Promise<ApiResponse> {
-  const obj = decodeObjectBody(ctx);
+  const obj = await decodeObjectBody(ctx);
   const created = await ctx.store.create(ctx.def, ctx.info.namespace, obj, {
     dryRun: dryRunAll(ctx.req.query),
     fieldManager: fieldManagerOf(ctx),

@@ -8,7 +8,7 @@ import { dryRunAll, fieldManagerOf, objectResponse } from "./respond.js";
 export async function handleUpdate(ctx: HandlerContext): Promise<ApiResponse> {
   const { def, info } = ctx;
   if (!info.name) throw errors.methodNotAllowed("update needs a name");
-  const obj = decodeObjectBody(ctx);
+  const obj = await decodeObjectBody(ctx);
   if (obj.metadata.name && obj.metadata.name !== info.name) {
     throw errors.badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${info.name})`);
   }

@@ -55,7 +55,7 @@ function bindingWriteDef(pod: ResourceDef): ResourceDef {
 export async function handleBinding(ctx: HandlerContext): Promise<ApiResponse> {
   requirePost(ctx);
   const { info } = ctx;
-  const binding = decodeBodyAs(ctx, "Binding", "", ["v1"]);
+  const binding = await decodeBodyAs(ctx, "Binding", "", ["v1"]);
   checkNameAndNamespace(ctx, binding, "Binding");
   const errs = validateBinding(binding);
   // Upstream answers these with a bare aggregate error (a 500); a 422 says the same, usefully.

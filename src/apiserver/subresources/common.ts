@@ -20,14 +20,14 @@ export function requirePost(ctx: HandlerContext): void {
  * Decodes the body as `kind` in one of the accepted group/versions (JSON, YAML or protobuf).
  * The handler context's def is the Pod's, so the kind check uses a stand-in def.
  */
-export function decodeBodyAs(ctx: HandlerContext, kind: string, group: string, versions: string[]): KubeObject {
+export async function decodeBodyAs(ctx: HandlerContext, kind: string, group: string, versions: string[]): Promise<KubeObject> {
   const body = ctx.req.body ?? Buffer.alloc(0);
   if (body.length === 0) throw errors.badRequest(`the body of the request was empty; send the ${kind} as JSON`);
   const type = mediaType(ctx.req.headers["content-type"]);
   let value: unknown;
   if (type === "application/vnd.kubernetes.protobuf") {
     if (!ctx.protobuf) throw errors.unsupportedMediaType(type);
-    const decoded = ctx.protobuf(body);
+    const decoded = await ctx.protobuf(body);
     value = { ...decoded.object, apiVersion: decoded.apiVersion, kind: decoded.kind };
   } else if (type === "application/json" || type === "application/yaml" || type === "text/yaml" || type === "application/x-yaml") {
     value = parseStructured(body.toString("utf8"), type !== "application/json");

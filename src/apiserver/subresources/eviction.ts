@@ -95,7 +95,7 @@ async function addConditionAndDeletePod(ctx: HandlerContext, opts: EvictionOptio
 export async function handleEviction(ctx: HandlerContext): Promise<ApiResponse> {
   requirePost(ctx);
   const { def, info } = ctx;
-  const eviction = decodeBodyAs(ctx, "Eviction", "policy", ["v1", "v1beta1"]);
+  const eviction = await decodeBodyAs(ctx, "Eviction", "policy", ["v1", "v1beta1"]);
   checkNameAndNamespace(ctx, eviction, "Eviction");
   const original = evictionDeleteOptions(eviction, ctx.req.query.getAll("dryRun"));
   const name = info.name!;
