@@ -92,3 +92,9 @@ test("service-style names: dns1035Label rejects a leading digit", async () => {
   assert.equal(await code(store.create(d, "ns1", widget("1web"))), 422);
   assert.equal(await code(store.create(d, "ns1", widget("web1"))), 0);
 });
+
+test("an update naming another uid is refused (422), not retargeted", async () => {
+  const store = new ResourceStore(new MemoryBackend());
+  await store.create(def, "ns1", widget("a"));
+  assert.equal(await code(store.update(def, "ns1", "a", (l) => ({ ...l, metadata: { ...l.metadata, uid: "00000000-0000-0000-0000-000000000000" } }))), 422);
+});

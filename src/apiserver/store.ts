@@ -214,6 +214,11 @@ export class ResourceStore {
     const m = next.metadata;
     const lm = live.metadata;
     m.name = lm.name;
+    // An update naming another uid is meant for another incarnation of the object (a
+    // precondition, as upstream treats it): refuse rather than silently retarget it.
+    if (m.uid && m.uid !== lm.uid) {
+      throw errors.invalid(def.kind, def.group, lm.name ?? "", [field.invalid("metadata.uid", m.uid, "field is immutable")]);
+    }
     m.uid = lm.uid;
     m.creationTimestamp = lm.creationTimestamp;
     if (def.namespaced) m.namespace = lm.namespace;
