@@ -28,6 +28,9 @@ import { ApiClient } from "../client/client.js";
 import { inProcessTransport } from "../client/inprocess.js";
 import { startSimulatedNodes, type SimulatedNodeOptions } from "../node/runtime/fake/index.js";
 import { startDisruptionController } from "../controllers/disruption/index.js";
+import { startControllerManager, type ControllerFactory } from "../controllers/runtime/index.js";
+import { replicaSetController, replicationControllerController } from "../controllers/replicaset/index.js";
+import { eventTTLController } from "../controllers/eventttl/index.js";
 
 export interface ClusterOptions {
   /** Where state, certificates and the kubeconfig live. */
@@ -125,6 +128,8 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     if (opts.components !== false) {
       const disruption = await startDisruptionController(client);
       cleanups.unshift(() => disruption.stop());
+      const manager = await startControllerManager(client, builtinControllers());
+      cleanups.unshift(() => manager.stop());
     }
     if (opts.simulatedNodes && opts.simulatedNodes.count > 0) {
       const sim = await startSimulatedNodes(client, opts.simulatedNodes);
@@ -146,6 +151,15 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     await runCleanups(cleanups);
     throw err;
   }
+}
+
+/** The controllers `timonel up` runs, as kube-controller-manager's default set. */
+export function builtinControllers(): ControllerFactory[] {
+  return [
+    replicaSetController(),
+    replicationControllerController(),
+    eventTTLController(),
+  ];
 }
 
 /** The host's first non-loopback IPv4 address: what the `kubernetes` Endpoints advertise. */
