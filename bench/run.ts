@@ -12,6 +12,7 @@ import os from "node:os";
 import { parseArgs } from "node:util";
 import { formatStorageBench, runStorageBench } from "./storage.js";
 import { apiChecks, formatApiBench, runApiBench, type Check } from "./api.js";
+import { formatSchedulerBench, runSchedulerBench, schedulerChecks } from "./scheduler.js";
 
 interface Outcome {
   text: string;
@@ -36,6 +37,13 @@ const benchmarks: Benchmark[] = [
     async run(quick) {
       const r = await runApiBench({ quick });
       return { text: formatApiBench(r), checks: apiChecks(r) };
+    },
+  },
+  {
+    name: "scheduler",
+    async run(quick) {
+      const r = await runSchedulerBench({ quick });
+      return { text: formatSchedulerBench(r), checks: schedulerChecks(r) };
     },
   },
 ];

@@ -231,7 +231,9 @@ export class ResourceStore {
     m.resourceVersion = lm.resourceVersion;
     delete m.selfLink;
     m.generation = lm.generation;
-    if (subresource !== "status") def.prepareForUpdate?.(next, live, { now });
+    // The kind's update strategy belongs to the main resource: it would undo what the status
+    // and finalize subresources are there to write.
+    if (subresource !== "status" && subresource !== "finalize") def.prepareForUpdate?.(next, live, { now });
     def.defaults?.(next);
     if (def.tracksGeneration) {
       // A kind's hook may raise generation itself (Deployment does on some annotation changes).

@@ -31,6 +31,13 @@ import { startDisruptionController } from "../controllers/disruption/index.js";
 import { startControllerManager, type ControllerFactory } from "../controllers/runtime/index.js";
 import { replicaSetController, replicationControllerController } from "../controllers/replicaset/index.js";
 import { eventTTLController } from "../controllers/eventttl/index.js";
+import { serviceAccountAdmission } from "../apiserver/admission/service-account.js";
+import { garbageCollector } from "../controllers/garbagecollector/index.js";
+import { namespaceController } from "../controllers/namespace/index.js";
+import { serviceAccountController } from "../controllers/serviceaccount/index.js";
+import { nodeLifecycleController } from "../controllers/nodelifecycle/index.js";
+import { priorityAdmission } from "../apiserver/admission/priority.js";
+import { startScheduler } from "../scheduler/scheduler.js";
 
 export interface ClusterOptions {
   /** Where state, certificates and the kubeconfig live. */
@@ -89,8 +96,13 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     const registry = new ResourceRegistry(builtinResources);
     const nsDef = registry.lookup("", "v1", "namespaces")!;
     const seams = defaultSeams(registry);
+    const saDef = registry.lookup("", "v1", "serviceaccounts")!;
     const store = new ResourceStore(backend, seams.fieldManager, [
       namespaceLifecycle(() => nsDef),
+      // Pods default to the `default` ServiceAccount, which the serviceaccount controller
+      // creates: without the controllers (components: false) the plugin would only refuse pods.
+      ...(opts.components !== false ? [serviceAccountAdmission(() => saDef)] : []),
+      priorityAdmission(() => registry.lookup("scheduling.k8s.io", "v1", "priorityclasses")!),
       serviceIPs({ cidr: serviceCidr }),
     ]);
     const hub = new WatchHub(backend);
@@ -130,6 +142,8 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
       cleanups.unshift(() => disruption.stop());
       const manager = await startControllerManager(client, builtinControllers());
       cleanups.unshift(() => manager.stop());
+      const scheduler = await startScheduler(client);
+      cleanups.unshift(() => scheduler.stop());
     }
     if (opts.simulatedNodes && opts.simulatedNodes.count > 0) {
       const sim = await startSimulatedNodes(client, opts.simulatedNodes);
@@ -158,6 +172,10 @@ export function builtinControllers(): ControllerFactory[] {
   return [
     replicaSetController(),
     replicationControllerController(),
+    garbageCollector(),
+    namespaceController(),
+    serviceAccountController(),
+    nodeLifecycleController(),
     eventTTLController(),
   ];
 }

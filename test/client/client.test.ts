@@ -24,7 +24,7 @@ const transports: Transport[] = [];
 
 before(async () => {
   writeFileSync(tokenFile, 'sekret-token,bot,uid-1,"system:masters"\n');
-  cluster = await startCluster({ dataDir, port: 0, storage: "memory", host: "127.0.0.1", tokenFile });
+  cluster = await startCluster({ dataDir, port: 0, storage: "memory", host: "127.0.0.1", tokenFile, components: false });
 });
 
 after(async () => {

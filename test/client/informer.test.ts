@@ -22,7 +22,7 @@ let cluster: Cluster;
 let https: HttpsTransport;
 
 before(async () => {
-  cluster = await startCluster({ dataDir, port: 0, storage: "memory", host: "127.0.0.1" });
+  cluster = await startCluster({ dataDir, port: 0, storage: "memory", host: "127.0.0.1", components: false });
   https = transportFromKubeconfig(cluster.kubeconfigPath);
 });
 

@@ -20,7 +20,7 @@ const mb = (n: number): string => `${Math.round(n / 1048576)} MiB`;
 
 test(`${nodes} simulated nodes register, heartbeat and run ${pods} pods`, { timeout: 120_000 }, async (t) => {
   const dir = await mkdtemp(path.join(os.tmpdir(), "timonel-sim-scale-"));
-  const cluster = await startCluster({ dataDir: dir, port: 0, storage: "memory", host: "127.0.0.1" });
+  const cluster = await startCluster({ dataDir: dir, port: 0, storage: "memory", host: "127.0.0.1", components: false });
   const client = new ApiClient(inProcessTransport(cluster.handle));
   const rssBefore = process.memoryUsage().rss;
   try {

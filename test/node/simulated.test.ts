@@ -22,7 +22,7 @@ let sim: SimulatedNodes | undefined;
 
 before(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), "timonel-sim-"));
-  cluster = await startCluster({ dataDir: dir, port: 0, storage: "memory", host: "127.0.0.1" });
+  cluster = await startCluster({ dataDir: dir, port: 0, storage: "memory", host: "127.0.0.1", components: false });
   client = new ApiClient(inProcessTransport(cluster.handle));
 });
 

@@ -287,7 +287,13 @@ class DisruptionController {
     const conds = next.status!.conditions!;
     const i = conds.findIndex((c) => c.type === "DisruptionTarget");
     conds[i] = { type: "DisruptionTarget", status: "False", lastProbeTime: null, lastTransitionTime: nowRFC3339(this.now()) };
-    await this.podOps.updateStatus(next);
+    try {
+      await this.podOps.updateStatus(next);
+    } catch (err) {
+      // Deleted since the cache saw it: nothing is left to reset.
+      if (err instanceof StatusError && err.code === 404) return;
+      throw err;
+    }
   }
 
   // --- workers ---

@@ -6,6 +6,7 @@
  * while this manager holds the Lease: each term of leadership builds the controllers afresh
  * (new informers, new queues) and losing the Lease stops them.
  */
+import { setMaxListeners } from "node:events";
 import type { ApiClient } from "../../client/index.js";
 import { SharedInformerFactory } from "../../client/index.js";
 import { RateLimitedQueue } from "../../client/workqueue/index.js";
@@ -136,7 +137,10 @@ class Term {
   private readonly abort = new AbortController();
   private workers: Promise<void>[] = [];
 
-  constructor(private readonly informers: SharedInformerFactory, private readonly runners: Runner[]) {}
+  constructor(private readonly informers: SharedInformerFactory, private readonly runners: Runner[]) {
+    // Every controller's informers wait on this one signal (the GC alone has dozens).
+    setMaxListeners(0, this.abort.signal);
+  }
 
   async start(): Promise<void> {
     for (const r of this.runners) r.setup();
