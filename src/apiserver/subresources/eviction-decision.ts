@@ -5,11 +5,13 @@
  * one more disruption — with the 429s and messages upstream sends.
  */
 import type { PodDisruptionBudget, PodDisruptionBudgetStatus } from "kubernetes-types/policy/v1.js";
-import type { Condition } from "kubernetes-types/meta/v1.js";
 import { parseSelector } from "../../api/common/selector.js";
 import { StatusError, errors, type StatusReason } from "../../machinery/errors.js";
 import { deepCopy, nowRFC3339, type KubeObject } from "../../machinery/object.js";
 import { isPodReady, type PodLike } from "./common.js";
+import { setDisruptionAllowedCondition } from "../../api/policy/v1/conditions.js";
+
+export { setDisruptionAllowedCondition };
 
 export type PdbObject = KubeObject & Pick<PodDisruptionBudget, "spec" | "status">;
 
@@ -95,33 +97,6 @@ export function budgetViolationError(pdbName: string, desiredHealthy: number, cu
   });
 }
 
-/** metav1 SetStatusCondition for the budget's DisruptionAllowed condition. */
-export function setDisruptionAllowedCondition(status: PodDisruptionBudgetStatus, now: Date, failure?: string): void {
-  const allowed = !failure && status.disruptionsAllowed > 0;
-  const want: Condition = {
-    type: "DisruptionAllowed",
-    status: allowed ? "True" : "False",
-    observedGeneration: status.observedGeneration,
-    lastTransitionTime: nowRFC3339(now),
-    reason: failure ? "SyncFailed" : allowed ? "SufficientPods" : "InsufficientPods",
-    message: failure ?? "",
-  };
-  if (want.observedGeneration === undefined) delete want.observedGeneration;
-  const list = (status.conditions ??= []);
-  const old = list.find((c) => c.type === want.type);
-  if (!old) {
-    list.push(want);
-    return;
-  }
-  if (old.status !== want.status) {
-    old.status = want.status;
-    old.lastTransitionTime = want.lastTransitionTime;
-  }
-  old.reason = want.reason;
-  old.message = want.message;
-  if (want.observedGeneration !== undefined) old.observedGeneration = want.observedGeneration;
-  else delete old.observedGeneration;
-}
 
 /**
  * checkAndDecrement on the live budget: throws the 429/403 upstream returns, or gives the

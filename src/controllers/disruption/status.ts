@@ -4,8 +4,10 @@
  * selector matches and the scale of their controllers, the budget's next status.
  */
 import type { PodDisruptionBudgetSpec, PodDisruptionBudgetStatus } from "kubernetes-types/policy/v1.js";
-import type { Condition } from "kubernetes-types/meta/v1.js";
-import { nowRFC3339, type KubeObject } from "../../machinery/object.js";
+import type { KubeObject } from "../../machinery/object.js";
+import { setDisruptionAllowedCondition } from "../../api/policy/v1/conditions.js";
+
+export { setDisruptionAllowedCondition };
 
 /** How long an eviction's entry in disruptedPods waits for the pod's deletion. */
 export const deletionTimeoutMs = 2 * 60_000;
@@ -102,33 +104,6 @@ export function countHealthy(pods: readonly PodLike[], disrupted: Record<string,
   return n;
 }
 
-/** metav1 SetStatusCondition for DisruptionAllowed (SyncFailed when `failure` is given). */
-export function setDisruptionAllowedCondition(status: PodDisruptionBudgetStatus, now: Date, failure?: string): void {
-  const allowed = !failure && status.disruptionsAllowed > 0;
-  const want: Condition = {
-    type: "DisruptionAllowed",
-    status: allowed ? "True" : "False",
-    observedGeneration: status.observedGeneration,
-    lastTransitionTime: nowRFC3339(now),
-    reason: failure ? "SyncFailed" : allowed ? "SufficientPods" : "InsufficientPods",
-    message: failure ?? "",
-  };
-  if (want.observedGeneration === undefined) delete want.observedGeneration;
-  const list = (status.conditions ??= []);
-  const old = list.find((c) => c.type === want.type);
-  if (!old) {
-    list.push(want);
-    return;
-  }
-  if (old.status !== want.status) {
-    old.status = want.status;
-    old.lastTransitionTime = want.lastTransitionTime;
-  }
-  old.reason = want.reason;
-  old.message = want.message;
-  if (want.observedGeneration !== undefined) old.observedGeneration = want.observedGeneration;
-  else delete old.observedGeneration;
-}
 
 /** pdbhelper.ConditionsAreUpToDate. */
 export function conditionsUpToDate(pdb: PdbLike): boolean {

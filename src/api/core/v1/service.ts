@@ -94,7 +94,6 @@ function validatePort(p: ServicePort, i: number, requireName: boolean, svc: Serv
 
 export function validateService(svc: ServiceObj): FieldError[] {
   const out: FieldError[] = [];
-  const name = svc.metadata.name ?? "";
   const spec = svc.spec ?? {};
   const type = spec.type ?? "";
   if (!serviceTypes.includes(type)) out.push(type ? field.notSupported("spec.type", type, serviceTypes) : field.required("spec.type"));
