@@ -235,7 +235,9 @@ export async function runApiBench(opts: ApiBenchOptions = {}): Promise<ApiBenchR
       result.startup = await runStartupBench({ repoRoot: REPO_ROOT, dataDir: join(root, "startup"), buildDir: join(root, "build"), idleMs: o.idleMs });
     }
     if (!SECTIONS.some((s) => s !== "startup" && want(s))) return result;
-    const cluster = await startCluster({ dataDir: join(root, "cluster"), port: 0, host: "127.0.0.1", storage: "sqlite" });
+    // The API server alone, as the raw-SQLite baseline is storage alone: no scheduler or
+    // controllers reacting to the pods the benchmark creates.
+    const cluster = await startCluster({ dataDir: join(root, "cluster"), port: 0, host: "127.0.0.1", storage: "sqlite", components: false });
     const gen = LoadGenerator.start(cluster.url, cluster.dataDir);
     try {
       if (want("creates")) result.creates = await benchCreates(gen, root, o, log, result.generatorCpu);

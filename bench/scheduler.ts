@@ -136,7 +136,8 @@ interface Env {
 
 async function withCluster<T>(o: Required<Pick<SchedulerBenchOptions, "storage">> & { dir?: string }, fn: (env: Env) => Promise<T>): Promise<T> {
   const dir = mkdtempSync(join(o.dir ?? tmpdir(), "timonel-bench-sched-"));
-  const cluster = await startCluster({ dataDir: dir, port: 0, host: "127.0.0.1", storage: o.storage, compactionWindowMs: 60 * 60_000 });
+  // Only the scheduler under test runs: the built-in one would race it for the same pods.
+  const cluster = await startCluster({ dataDir: dir, port: 0, host: "127.0.0.1", storage: o.storage, compactionWindowMs: 60 * 60_000, components: false });
   const client = new ApiClient(inProcessTransport(cluster.handle));
   try {
     return await fn({ cluster, client, dir });
