@@ -197,10 +197,13 @@ export class ResourceStore {
   private prepareUpdate(def: ResourceDef, live: KubeObject, proposed: KubeObject, subresource: string | undefined, now: Date): KubeObject {
     let next: KubeObject;
     if (subresource === "status") {
-      // The status subresource writes status (and annotations/labels may not move with it).
+      // The status subresource writes status; spec and labels stay as they are. Annotations
+      // may move with it, as upstream's status strategies allow (a Deployment's revision).
       next = deepCopy(live);
       if (proposed.status !== undefined) next.status = proposed.status;
       else delete next.status;
+      const annotations = proposed.metadata?.annotations;
+      if (annotations !== undefined) next.metadata.annotations = annotations;
     } else {
       next = proposed;
       next.metadata ??= {};

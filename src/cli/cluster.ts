@@ -30,6 +30,7 @@ import { startSimulatedNodes, type SimulatedNodeOptions } from "../node/runtime/
 import { startDisruptionController } from "../controllers/disruption/index.js";
 import { startControllerManager, type ControllerFactory } from "../controllers/runtime/index.js";
 import { replicaSetController, replicationControllerController } from "../controllers/replicaset/index.js";
+import { deploymentController } from "../controllers/deployment/index.js";
 import { eventTTLController } from "../controllers/eventttl/index.js";
 import { serviceAccountAdmission } from "../apiserver/admission/service-account.js";
 import { garbageCollector } from "../controllers/garbagecollector/index.js";
@@ -170,6 +171,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
 /** The controllers `timonel up` runs, as kube-controller-manager's default set. */
 export function builtinControllers(): ControllerFactory[] {
   return [
+    deploymentController(),
     replicaSetController(),
     replicationControllerController(),
     garbageCollector(),
