@@ -12,7 +12,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { startCluster } from "../../src/cli/cluster.js";
+import { startCluster, type ClusterOptions } from "../../src/cli/cluster.js";
 
 export const KUBECTL = process.env.TIMONEL_E2E_KUBECTL ?? "/usr/bin/kubectl";
 
@@ -61,11 +61,19 @@ export interface E2ECluster {
   writeFile(name: string, content: string): Promise<string>;
 }
 
+/** What a suite may ask of its cluster; everything else is the harness's choice. */
+export interface UseClusterOptions {
+  /** Register simulated (kwok-like) nodes, as `timonel up --simulated-nodes N` does. */
+  simulatedNodes?: ClusterOptions["simulatedNodes"];
+  /** Run the scheduler and controllers (default true); false serves the API alone. */
+  components?: boolean;
+}
+
 /**
  * Registers before/after hooks on the enclosing suite that start a fresh cluster and tear it
  * down. The returned object is usable from inside tests (after `before` has run).
  */
-export function useCluster(): E2ECluster {
+export function useCluster(opts: UseClusterOptions = {}): E2ECluster {
   let stop: (() => Promise<void>) | undefined;
   let rootDir = "";
   const running = new Set<ChildProcess>();
@@ -118,7 +126,7 @@ export function useCluster(): E2ECluster {
       fs.mkdir(ctx.workDir, { recursive: true }),
       fs.mkdir(path.join(rootDir, "home"), { recursive: true }),
     ]);
-    const cluster = await startCluster({ dataDir: path.join(rootDir, "data"), port: 0, host: "127.0.0.1", storage: "sqlite" });
+    const cluster = await startCluster({ dataDir: path.join(rootDir, "data"), port: 0, host: "127.0.0.1", storage: "sqlite", simulatedNodes: opts.simulatedNodes, components: opts.components });
     stop = () => cluster.stop();
     ctx.url = cluster.url;
     ctx.kubeconfigPath = cluster.kubeconfigPath;
