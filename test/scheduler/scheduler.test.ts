@@ -104,7 +104,7 @@ test("no node fits: FailedScheduling with upstream's message and PodScheduled=Fa
   await addPod("huge", { cpu: "8" });
   const ev = await eventFor("huge", "FailedScheduling");
   assert.equal(ev.type, "Warning");
-  assert.equal(ev.message, "0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 Insufficient cpu. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling..");
+  assert.equal(ev.message, "0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 Insufficient cpu. preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, 2 No preemption victims found for incoming pod..");
   const cond = await waitFor("the PodScheduled condition", async () => (await client.pods.get(ns, "huge")).status?.conditions?.find((c) => c.type === "PodScheduled"));
   assert.equal(cond.status, "False");
   assert.equal(cond.reason, "Unschedulable");

@@ -78,8 +78,9 @@ export class NodeResourcesFit implements FilterPlugin, ScorePlugin {
       && r.memory <= a.memory - u.memory && r.ephemeralStorage <= a.ephemeralStorage - u.ephemeralStorage) return undefined;
     const missing = fitsRequest(pi.requests, ni, this.ignored);
     if (missing.length === 0) return undefined;
-    const code = missing.some((m) => m.unresolvable) ? "UnschedulableAndUnresolvable" : "Unschedulable";
-    return new Status(code, missing.map((m) => m.reason));
+    // v1.32 always answers Unschedulable, so preemption still tries (and reports "No
+    // preemption victims found"); marking oversize requests unresolvable came in v1.34.
+    return new Status("Unschedulable", missing.map((m) => m.reason));
   }
 
   score(_state: CycleState, pi: PodInfo, ni: NodeInfo): number {

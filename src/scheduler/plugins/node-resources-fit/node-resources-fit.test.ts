@@ -21,13 +21,13 @@ test("NodeResourcesFit filter", () => {
   for (const c of cases) assert.deepEqual(filterAll(fwk, snap, c.pod), c.want, c.name);
 });
 
-test("NodeResourcesFit: a request beyond allocatable is unresolvable (preemption cannot help)", () => {
+test("NodeResourcesFit: a request beyond allocatable is Unschedulable, as in v1.32 (preemption still runs)", () => {
   const { fwk, snap } = frameworkWith(["NodeResourcesFit"], [makeNode("n", { cpu: "2" })], [makePod("e", { node: "n", cpu: "1" })]);
   const ni = snap.get("n")!;
   const s1 = fwk.runFilterPlugins(new CycleState(), new PodInfo(makePod("a", { cpu: "1500m" })), ni);
   assert.equal(s1?.code, "Unschedulable");
   const s2 = fwk.runFilterPlugins(new CycleState(), new PodInfo(makePod("b", { cpu: "3" })), ni);
-  assert.equal(s2?.code, "UnschedulableAndUnresolvable");
+  assert.equal(s2?.code, "Unschedulable");
 });
 
 test("NodeResourcesFit LeastAllocated score (upstream's arithmetic)", () => {
