@@ -306,7 +306,7 @@ describe("e2e: workloads on simulated nodes", { skip }, () => {
       await podsConverge("app=hist", 3, "nginx:1.28");
     });
 
-    it("get --subresource=scale prints upstream's Scale columns", { todo: "the scale handler answers JSON even when kubectl asks for a Table (src/apiserver/handlers/scale.ts)" }, async () => {
+    it("get --subresource=scale prints upstream's Scale columns", async () => {
       const out = (await c.kubectl(["get", "deployment", "hist", "--subresource=scale"])).stdout;
       assert.match(out, /^NAME\s+DESIRED\s+AVAILABLE\s+AGE\nhist\s+3\s+3\s+\d+[sm]\n$/);
     });

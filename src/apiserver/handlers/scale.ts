@@ -9,6 +9,20 @@ import type { ApiResponse } from "../types.js";
 import { checkKind, mediaType, parseStructured } from "./body.js";
 import type { HandlerContext } from "./context.js";
 import { dryRunAll, fieldManagerOf } from "./respond.js";
+import { buildTable, parseIncludeObject, tableContentType, wantsTable } from "../tables.js";
+import { age } from "../../api/printers.js";
+import type { ResourceDef } from "../../machinery/resource.js";
+
+/** Upstream's printer for autoscaling/v1 Scale (`kubectl get --subresource=scale`). */
+const scaleTableDef: Pick<ResourceDef, "columns" | "row"> = {
+  columns: [
+    { name: "Name", type: "string", format: "name", description: "Name must be unique within a namespace." },
+    { name: "Desired", type: "integer", description: "desired number of instances for the scaled object." },
+    { name: "Available", type: "integer", description: "actual number of observed instances of the scaled object." },
+    { name: "Age", type: "string", description: "CreationTimestamp is a timestamp representing the server time when this object was created." },
+  ],
+  row: (o) => [o.metadata.name, (o.spec as { replicas?: number }).replicas ?? 0, (o.status as { replicas?: number }).replicas ?? 0, age(o.metadata.creationTimestamp)],
+};
 
 function getPath(obj: unknown, path: string): unknown {
   let cur: unknown = obj;
@@ -66,7 +80,15 @@ export async function handleScale(ctx: HandlerContext, verb: "get" | "update" | 
   const { def, info, req } = ctx;
   const spec = def.subresources?.scale;
   if (!spec || !info.name) throw errors.notFoundPath();
-  const reply = (o: KubeObject): ApiResponse => ({ status: 200, headers: { "content-type": "application/json" }, body: JSON.stringify(toScale(o, spec)) });
+  const tv = wantsTable(req.headers.accept);
+  const reply = (o: KubeObject): ApiResponse => {
+    const scale = toScale(o, spec);
+    if (tv) {
+      const t = buildTable(scaleTableDef as ResourceDef, [scale], parseIncludeObject(req.query.get("includeObject")), { resourceVersion: scale.metadata.resourceVersion }, tv);
+      return { status: 200, headers: { "content-type": tableContentType }, body: JSON.stringify(t) };
+    }
+    return { status: 200, headers: { "content-type": "application/json" }, body: JSON.stringify(scale) };
+  };
   if (verb === "get") return reply(await ctx.store.get(def, info.namespace, info.name));
   const raw = (req.body ?? Buffer.alloc(0)).toString("utf8");
   const type = mediaType(req.headers["content-type"]);
