@@ -1,9 +1,11 @@
 /** The `timonel` command: dispatches to subcommands and turns failures into clear messages. */
 import { UsageError, helpText } from "./args.js";
 import { runUp, upCommand } from "./up.js";
+import { imageCommand, runImage } from "./image.js";
 
 const commands: Record<string, { spec: typeof upCommand; run(argv: string[]): Promise<number> }> = {
   up: { spec: upCommand, run: runUp },
+  image: { spec: imageCommand, run: runImage },
 };
 
 function usage(): string {
