@@ -98,6 +98,13 @@ export function withoutManagedFields(obj: KubeObject): KubeObject {
   return c;
 }
 
+/** A read-only view without managedFields: shares everything else with `obj` (no copy). */
+function viewWithoutManagedFields(obj: KubeObject): KubeObject {
+  if (!isPlainObject(obj.metadata) || obj.metadata.managedFields === undefined) return obj;
+  const { managedFields: _mf, ...metadata } = obj.metadata;
+  return { ...obj, metadata };
+}
+
 export const maxUpdateManagers = 10;
 const ancientChanges = "ancient-changes";
 
@@ -158,8 +165,9 @@ export function updateManagedFields(o: UpdateManagedFieldsOptions): void {
   const ref = SchemaRef.root(o.schemas, o.typeName);
   const sent = o.updated.metadata?.managedFields;
   let entries = decodeManagedFields(!o.subresource && Array.isArray(sent) && sent.length ? sent : o.live?.metadata?.managedFields);
-  const after = withoutManagedFields(o.updated);
-  const before = o.live ? withoutManagedFields(o.live) : zeroSkeleton(after, ref);
+  // Compared only, never changed: views are enough (this runs on every write).
+  const after = viewWithoutManagedFields(o.updated);
+  const before = o.live ? viewWithoutManagedFields(o.live) : zeroSkeleton(after, ref);
   const c = compare(before, after, ref);
   const changed = withoutFields(c.modified.union(c.added), o.ignoreFields);
   const touched = changed.union(withoutFields(c.removed, o.ignoreFields));
