@@ -57,6 +57,13 @@ function hasCause(err: unknown, reason: string): boolean {
   return err instanceof StatusError && (err.details?.causes ?? []).some((c) => c.reason === reason);
 }
 
+/** Pods by their controller's uid, or as the orphans of their namespace. */
+const claimIndex = "replicaset-claim";
+function claimIndexKeys(pod: PodObj): string[] {
+  const ref = controllerRef(pod);
+  return [ref ? `uid:${ref.uid}` : `orphan:${pod.metadata.namespace ?? ""}`];
+}
+
 function isNotFound(err: unknown): boolean {
   return err instanceof StatusError && err.code === 404;
 }
@@ -82,6 +89,7 @@ class ReplicaController {
     this.podOps = deps.client.pods;
     this.burst = opts.burstReplicas ?? defaultBurstReplicas;
     this.now = opts.now ?? Date.now;
+    this.pods.addIndexers({ [claimIndex]: claimIndexKeys });
   }
 
   /** Parsed once per cached object (cached objects are replaced, never changed). */
@@ -181,7 +189,13 @@ class ReplicaController {
     if (!selector) throw new TerminalError(`error converting pod selector to selector for ${this.kind.kind} ${key}`);
 
     const { namespace } = splitKey(key);
-    const active = this.pods.byIndex("namespace", namespace ?? "").filter(isPodActive);
+    // Only our own pods and the namespace's orphans can be claimed (pods of other controllers
+    // are skipped by claimPods anyway), so the index spares a scan of the whole namespace.
+    const candidates = [
+      ...this.pods.byIndex(claimIndex, `uid:${owner.metadata.uid ?? ""}`),
+      ...this.pods.byIndex(claimIndex, `orphan:${namespace ?? ""}`),
+    ];
+    const active = candidates.filter(isPodActive);
     const { claimed, errors } = await claimPods(this.podOps, {
       owner,
       apiVersion: this.kind.apiVersion,
