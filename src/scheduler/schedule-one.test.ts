@@ -85,7 +85,7 @@ test("an unschedulable pod is parked, reported once per message, and deleted pod
   s.add(makePod("big", { cpu: "2" }));
   await until("a failure", () => s.loop.stats.unschedulable === 1);
   assert.equal(s.queue.where("uid-default-big"), "unschedulable");
-  assert.deepEqual(s.events, ["big Warning FailedScheduling 0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.."]);
+  assert.deepEqual(s.events, ["big Warning FailedScheduling 0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.."]);
   assert.match(s.statuses[0]!, /"type":"PodScheduled","status":"False","reason":"Unschedulable"/);
   s.pods.delete("default/big");
   s.queue.delete(makePod("big"));
