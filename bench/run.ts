@@ -13,6 +13,8 @@ import { parseArgs } from "node:util";
 import { formatStorageBench, runStorageBench } from "./storage.js";
 import { apiChecks, formatApiBench, runApiBench, type Check } from "./api.js";
 import { formatSchedulerBench, runSchedulerBench, schedulerChecks } from "./scheduler.js";
+import { controllersChecks, formatControllersBench, runControllersBench } from "./controllers.js";
+import { formatScaleBench, runScaleBench, scaleChecks } from "./scale.js";
 
 interface Outcome {
   text: string;
@@ -44,6 +46,20 @@ const benchmarks: Benchmark[] = [
     async run(quick) {
       const r = await runSchedulerBench({ quick });
       return { text: formatSchedulerBench(r), checks: schedulerChecks(r) };
+    },
+  },
+  {
+    name: "controllers",
+    async run(quick) {
+      const r = await runControllersBench({ quick });
+      return { text: formatControllersBench(r), checks: controllersChecks(r) };
+    },
+  },
+  {
+    name: "scale",
+    async run(quick) {
+      const r = await runScaleBench({ quick });
+      return { text: formatScaleBench(r), checks: scaleChecks(r) };
     },
   },
 ];

@@ -45,6 +45,9 @@ export async function startHttpsServer(opts: HttpsServerOptions): Promise<Runnin
     requestCert: true,
     rejectUnauthorized: false,
     settings: { maxConcurrentStreams: 1000 },
+    // Node's 10 MB default makes busy sessions (controllers listing pages of pods over one
+    // connection) fail with ENHANCE_YOUR_CALM.
+    maxSessionMemory: 128,
   });
   const sockets = new Set<{ destroy(): void }>();
   server.on("secureConnection", (s) => {

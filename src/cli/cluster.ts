@@ -136,7 +136,8 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     ready = true;
     const admin = { username: "system:apiserver", groups: ["system:masters", "system:authenticated"] };
     const handle = (req: ApiRequest): Promise<ApiResponse> => api.handle({ ...req, user: req.user ?? admin });
-    const client = new ApiClient(inProcessTransport(handle));
+    // The built-in components cache whole kinds (every pod); managedFields are half of a pod.
+    const client = new ApiClient(inProcessTransport(handle), { stripManagedFields: true });
     // Components stop before the server they talk to (cleanups run front to back).
     if (opts.components !== false) {
       const disruption = await startDisruptionController(client);

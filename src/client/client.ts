@@ -71,10 +71,19 @@ export function builtinRefByResource(group: string, version: string, plural: str
   return refOf(def);
 }
 
+function stripManagedFields(obj: KubeObject): void {
+  if (obj.metadata?.managedFields !== undefined) delete obj.metadata.managedFields;
+}
+
 export class ApiClient {
   private readonly cache = new Map<string, ResourceOps<KubeObject>>();
 
-  constructor(readonly transport: Transport) {}
+  /**
+   * `stripManagedFields`: lists and watch events arrive without metadata.managedFields (as
+   * client-go's TransformStripManagedFields): components that cache every pod keep about half
+   * the memory. Writes are unaffected: a write without managedFields keeps the stored ones.
+   */
+  constructor(readonly transport: Transport, readonly opts: { stripManagedFields?: boolean } = {}) {}
 
   resource<T extends KubeObject = KubeObject>(ref: ResourceRef): ResourceOps<T> {
     const key = `${ref.group}/${ref.version}/${ref.plural}`;
@@ -151,7 +160,7 @@ class ResourceClient<T extends KubeObject> implements ResourceOps<T> {
   }
 
   async list(namespace: string | undefined, opts: ListOptions = {}): Promise<KubeList<T>> {
-    return this.client.request<KubeList<T>>({
+    const list = await this.client.request<KubeList<T>>({
       method: "GET",
       path: resourcePath(this.ref, namespace),
       query: {
@@ -163,6 +172,8 @@ class ResourceClient<T extends KubeObject> implements ResourceOps<T> {
         resourceVersionMatch: opts.resourceVersionMatch,
       },
     });
+    if (this.client.opts.stripManagedFields) for (const item of list.items) stripManagedFields(item);
+    return list;
   }
 
   async listAll(namespace: string | undefined, opts: ListOptions = {}): Promise<KubeList<T>> {
@@ -221,6 +232,7 @@ class ResourceClient<T extends KubeObject> implements ResourceOps<T> {
         end(new StatusError(500, "InternalError", `unable to decode watch event: ${(err as Error).message}: ${line.slice(0, 200)}`));
         return;
       }
+      if (this.client.opts.stripManagedFields) stripManagedFields(ev.object);
       onEvent(ev);
     };
     handle = this.client.transport.stream(req, onLine, end);
