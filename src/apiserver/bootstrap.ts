@@ -6,7 +6,7 @@
 import type { KubeObject } from "../machinery/object.js";
 import type { ResourceRegistry } from "../machinery/registry.js";
 import type { ResourceStore } from "./store.js";
-import { intToIp, ipToInt } from "./admission/service-ips.js";
+import { gatewayOf, parseCidr } from "../machinery/cidr.js";
 
 const systemNamespaces = ["default", "kube-system", "kube-public", "kube-node-lease"];
 
@@ -19,10 +19,7 @@ export interface BootstrapOptions {
 }
 
 export function firstServiceIP(cidr: string): string {
-  const [ip, bits] = cidr.split("/");
-  const size = 2 ** (32 - Number(bits));
-  const base = ipToInt(ip!);
-  return intToIp(base - (base % size) + 1);
+  return gatewayOf(parseCidr(cidr));
 }
 
 async function ensure(store: ResourceStore, registry: ResourceRegistry, group: string, plural: string, obj: KubeObject): Promise<void> {

@@ -10,54 +10,10 @@
  */
 import { mkdirSync, openSync, closeSync, writeSync, readdirSync, readFileSync, rmSync, writeFileSync, renameSync } from "node:fs";
 import { join } from "node:path";
+import { cidrContains, cidrSize, formatCidr, formatIPv4, gatewayOf, parseCidr, parseIPv4, type Cidr } from "../machinery/cidr.js";
 
-export interface Cidr {
-  /** The network address as an unsigned 32-bit integer. */
-  base: number;
-  prefix: number;
-}
+export { cidrContains, cidrSize, formatCidr, formatIPv4, gatewayOf, parseCidr, parseIPv4, type Cidr };
 
-export function parseIPv4(s: string): number {
-  const parts = s.split(".");
-  if (parts.length !== 4) throw new Error(`invalid IPv4 address ${JSON.stringify(s)}`);
-  let n = 0;
-  for (const p of parts) {
-    if (!/^\d{1,3}$/.test(p) || Number(p) > 255) throw new Error(`invalid IPv4 address ${JSON.stringify(s)}`);
-    n = n * 256 + Number(p);
-  }
-  return n;
-}
-
-export function formatIPv4(n: number): string {
-  return `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
-}
-
-export function parseCidr(s: string): Cidr {
-  const m = /^([^/]+)\/(\d{1,2})$/.exec(s);
-  if (!m || Number(m[2]) > 32) throw new Error(`invalid CIDR ${JSON.stringify(s)}`);
-  const prefix = Number(m[2]);
-  const addr = parseIPv4(m[1]!);
-  const size = 2 ** (32 - prefix);
-  return { base: addr - (addr % size), prefix };
-}
-
-export function formatCidr(c: Cidr): string {
-  return `${formatIPv4(c.base)}/${c.prefix}`;
-}
-
-export function cidrSize(c: Cidr): number {
-  return 2 ** (32 - c.prefix);
-}
-
-export function cidrContains(c: Cidr, ip: string): boolean {
-  const n = parseIPv4(ip);
-  return n >= c.base && n < c.base + cidrSize(c);
-}
-
-/** The first host address of a CIDR: where the bridge (gateway) sits. */
-export function gatewayOf(c: Cidr): string {
-  return formatIPv4(c.base + 1);
-}
 
 export interface IpamOptions {
   /** Directory holding one file per allocated address (created if missing). */

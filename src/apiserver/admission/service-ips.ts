@@ -7,6 +7,7 @@ import { errors, field } from "../../machinery/errors.js";
 import type { KubeObject } from "../../machinery/object.js";
 import type { ResourceDef } from "../../machinery/resource.js";
 import type { AdmissionPlugin, ResourceStore } from "../store.js";
+import { cidrSize, formatIPv4, parseCidr, parseIPv4 } from "../../machinery/cidr.js";
 
 interface ServicePort { port?: number; nodePort?: number; protocol?: string }
 interface ServiceSpec { type?: string; clusterIP?: string; clusterIPs?: string[]; ports?: ServicePort[] }
@@ -15,21 +16,6 @@ export interface ServiceIPOptions {
   /** e.g. 10.96.0.0/12 */
   cidr: string;
   nodePortRange?: [number, number];
-}
-
-function parseCidr(cidr: string): { base: number; size: number } {
-  const [ip, bits] = cidr.split("/");
-  const base = ipToInt(ip!);
-  const size = 2 ** (32 - Number(bits));
-  return { base: base - (base % size), size };
-}
-
-export function ipToInt(ip: string): number {
-  return ip.split(".").reduce((a, o) => a * 256 + Number(o), 0);
-}
-
-export function intToIp(n: number): string {
-  return [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join(".");
 }
 
 async function usedBy(store: ResourceStore, def: ResourceDef): Promise<{ ips: Set<string>; ports: Set<number> }> {
@@ -45,7 +31,9 @@ async function usedBy(store: ResourceStore, def: ResourceDef): Promise<{ ips: Se
 }
 
 export function serviceIPs(opts: ServiceIPOptions): AdmissionPlugin {
-  const { base, size } = parseCidr(opts.cidr);
+  const range = parseCidr(opts.cidr);
+  const base = range.base;
+  const size = cidrSize(range);
   const [lo, hi] = opts.nodePortRange ?? [30000, 32767];
   return {
     name: "ServiceIPAllocation",
@@ -72,14 +60,14 @@ export function serviceIPs(opts: ServiceIPOptions): AdmissionPlugin {
         const start = 2 + Math.floor(Math.random() * (size - 3));
         let ip: string | undefined;
         for (let i = 0; i < size - 3; i++) {
-          const cand = intToIp(base + 2 + ((start - 2 + i) % (size - 3)));
+          const cand = formatIPv4(base + 2 + ((start - 2 + i) % (size - 3)));
           if (!used.ips.has(cand)) { ip = cand; break; }
         }
         if (!ip) throw errors.internal(`failed to allocate a serviceIP: range is full`);
         spec.clusterIP = ip;
         spec.clusterIPs = [ip];
       } else if (spec.clusterIP && spec.clusterIP !== "None") {
-        const n = ipToInt(spec.clusterIP);
+        const n = parseIPv4(spec.clusterIP);
         if (operation === "CREATE" && (n < base || n >= base + size)) {
           throw errors.invalid("Service", "", object.metadata.name ?? "", [field.invalid("spec.clusterIPs[0]", spec.clusterIP, `failed to allocate IP ${spec.clusterIP}: the provided IP (${spec.clusterIP}) is not in the valid range. The range of valid IPs is ${opts.cidr}`)]);
         }

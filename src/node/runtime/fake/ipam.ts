@@ -5,62 +5,9 @@
  * network address, the gateway (.1) and the broadcast address, and are freed when the pod
  * goes away. Memory per node is a small bitmap plus one map entry per live pod.
  */
+import { blockSize, cidrContains, formatCidr, formatIPv4, nthSubnet, parseCidr, parseIPv4, subnetCount, type Cidr } from "../../../machinery/cidr.js";
 
-export interface Cidr {
-  /** The network address as an unsigned 32-bit integer. */
-  base: number;
-  prefix: number;
-}
-
-export function parseIPv4(s: string): number {
-  const parts = s.split(".");
-  if (parts.length !== 4) throw new Error(`invalid IPv4 address ${JSON.stringify(s)}`);
-  let n = 0;
-  for (const p of parts) {
-    if (!/^\d{1,3}$/.test(p) || Number(p) > 255) throw new Error(`invalid IPv4 address ${JSON.stringify(s)}`);
-    n = n * 256 + Number(p);
-  }
-  return n;
-}
-
-export function formatIPv4(n: number): string {
-  return `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
-}
-
-export function parseCidr(s: string): Cidr {
-  const m = /^([^/]+)\/(\d{1,2})$/.exec(s);
-  if (!m) throw new Error(`invalid CIDR ${JSON.stringify(s)}`);
-  const prefix = Number(m[2]);
-  if (prefix > 32) throw new Error(`invalid CIDR ${JSON.stringify(s)}`);
-  const addr = parseIPv4(m[1]!);
-  return { base: addr - (addr % blockSize(prefix)), prefix };
-}
-
-export function formatCidr(c: Cidr): string {
-  return `${formatIPv4(c.base)}/${c.prefix}`;
-}
-
-export function blockSize(prefix: number): number {
-  return 2 ** (32 - prefix);
-}
-
-export function cidrContains(c: Cidr, ip: string): boolean {
-  const n = parseIPv4(ip);
-  return n >= c.base && n < c.base + blockSize(c.prefix);
-}
-
-/** How many `maskSize` blocks the range holds. */
-export function subnetCount(range: Cidr, maskSize: number): number {
-  return maskSize < range.prefix ? 0 : 2 ** (maskSize - range.prefix);
-}
-
-/** The `index`-th `maskSize` block of `range`. */
-export function nthSubnet(range: Cidr, maskSize: number, index: number): Cidr {
-  if (!Number.isInteger(index) || index < 0 || index >= subnetCount(range, maskSize)) {
-    throw new Error(`pod CIDR ${formatCidr(range)} has no room for a /${maskSize} block number ${index}`);
-  }
-  return { base: range.base + index * blockSize(maskSize), prefix: maskSize };
-}
+export { blockSize, cidrContains, formatCidr, formatIPv4, nthSubnet, parseCidr, parseIPv4, subnetCount, type Cidr };
 
 /**
  * Pod IPs of one node. `allocate` hands out the next free address after the last one given
