@@ -8,26 +8,15 @@
 import type { Toleration } from "kubernetes-types/core/v1.js";
 import type { KubeObject } from "../../machinery/object.js";
 import type { TaintLike } from "./taints.js";
+import { toleratesTaint } from "../../api/core/v1/tolerations.js";
+
+export { toleratesTaint };
 
 export interface PodLike extends KubeObject {
   spec?: { nodeName?: string; tolerations?: Toleration[] };
   status?: { phase?: string; conditions?: { type: string; status: string; reason?: string; message?: string; lastTransitionTime?: string | null; lastProbeTime?: string | null }[] };
 }
 
-/** upstream's Toleration.ToleratesTaint. */
-export function toleratesTaint(t: Toleration, taint: TaintLike): boolean {
-  if (t.effect && t.effect !== taint.effect) return false;
-  if (t.key && t.key !== taint.key) return false;
-  switch (t.operator ?? "") {
-    case "":
-    case "Equal":
-      return (t.value ?? "") === (taint.value ?? "");
-    case "Exists":
-      return true;
-    default:
-      return false;
-  }
-}
 
 /** upstream's GetMatchingTolerations: are all taints tolerated, and by which tolerations. */
 export function matchingTolerations(taints: readonly TaintLike[], tolerations: readonly Toleration[]): { all: boolean; used: Toleration[] } {

@@ -1,19 +1,9 @@
 /** Taint and toleration matching (upstream's v1helper ToleratesTaint and friends). */
 import type { Taint, Toleration } from "kubernetes-types/core/v1.js";
+import { toleratesTaint } from "../../api/core/v1/tolerations.js";
 
-export function toleratesTaint(t: Toleration, taint: Taint): boolean {
-  if (t.effect && t.effect !== taint.effect) return false;
-  if (t.key && t.key !== taint.key) return false;
-  switch (t.operator ?? "") {
-    case "":
-    case "Equal":
-      return (t.value ?? "") === (taint.value ?? "");
-    case "Exists":
-      return true;
-    default:
-      return false;
-  }
-}
+export { toleratesTaint };
+
 
 export function tolerationsTolerateTaint(tolerations: readonly Toleration[] | undefined, taint: Taint): boolean {
   if (!tolerations) return false;
