@@ -13,10 +13,16 @@ function refName(node: SchemaNode): string | undefined {
   return ref?.startsWith(refPrefix) ? ref.slice(refPrefix.length) : ref;
 }
 
-/** Go's name for a definition: `io.k8s.api.core.v1.PodSpec` → `v1.PodSpec`. */
+const goNames = new Map<string, string>();
+
+/** Go's name for a definition: `io.k8s.api.core.v1.PodSpec` → `v1.PodSpec` (memoised: every write walks these). */
 function goStructName(name: string): string {
-  const parts = name.split(".");
-  return parts.slice(-2).join(".");
+  let n = goNames.get(name);
+  if (n === undefined) {
+    n = name.split(".").slice(-2).join(".");
+    goNames.set(name, n);
+  }
+  return n;
 }
 
 function jsonKind(v: unknown, intTarget = false): string {
@@ -92,7 +98,7 @@ function check(value: unknown, node: SchemaNode, schemas: SchemaSet, struct: str
       for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
         const prop = resolved.properties?.[k] ?? (typeof resolved.additionalProperties === "object" ? resolved.additionalProperties : undefined);
         if (!prop) continue;
-        const e = check(v, prop, schemas, resolved.properties?.[k] ? inner.split(".").pop()! : struct, path ? `${path}.${k}` : k);
+        const e = check(v, prop, schemas, resolved.properties?.[k] ? inner.slice(inner.lastIndexOf(".") + 1) : struct, path ? `${path}.${k}` : k);
         if (e) return e;
       }
       return undefined;
