@@ -298,7 +298,7 @@ export class ResourceStore {
     for (;;) {
       let res;
       try {
-        res = await this.backend.list(prefix, { revision, limit: limit ? Math.max(limit - kvs.length, limit) : 0, startAfter });
+        res = await this.backend.list(prefix, { revision, limit, startAfter });
       } catch (err) {
         if (err instanceof CompactedError) {
           throw opts.continueToken
