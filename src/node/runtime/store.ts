@@ -4,7 +4,9 @@
  * (a pid may be reused, and an orphan may linger as a zombie until init reaps it).
  */
 import { randomBytes } from "node:crypto";
-import { readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { RuntimeNotFoundError } from "./types.js";
 import { execFile } from "node:child_process";
 
 /** A 32-hex-digit id (short enough for unix socket paths under a state dir). */
@@ -126,5 +128,36 @@ export function envList(env: Record<string, string>, hostname: string): string[]
   const out = Object.entries(env).map(([k, v]) => `${k}=${v}`);
   if (!("PATH" in env)) out.unshift(`PATH=${defaultPath}`);
   if (!("HOSTNAME" in env)) out.push(`HOSTNAME=${hostname}`);
+  return out;
+}
+
+/** The entries of a directory, or none when it does not exist (yet). */
+export function safeReaddir(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+/** Where a sandbox's files live under a runtime's state dir. */
+export function sandboxDir(stateDir: string, id: string): string {
+  return join(stateDir, "sandboxes", id);
+}
+
+/** A sandbox's record; RuntimeNotFoundError for an id that is malformed or unknown. */
+export function readSandboxRecord<T>(stateDir: string, id: string): T {
+  const rec = /^[0-9a-f]+$/.test(id) ? readJson<T>(join(sandboxDir(stateDir, id), "sandbox.json")) : undefined;
+  if (!rec) throw new RuntimeNotFoundError("sandbox", id);
+  return rec;
+}
+
+/** Every readable sandbox record (for adoption after a restart). */
+export function listSandboxRecords<T>(stateDir: string): T[] {
+  const out: T[] = [];
+  for (const id of safeReaddir(join(stateDir, "sandboxes"))) {
+    const rec = readJson<T>(join(sandboxDir(stateDir, id), "sandbox.json"));
+    if (rec) out.push(rec);
+  }
   return out;
 }

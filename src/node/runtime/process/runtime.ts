@@ -10,7 +10,7 @@
  * running containers after an agent restart.
  */
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { constants as osConstants, platform } from "node:os";
 import { PassThrough } from "node:stream";
@@ -19,7 +19,7 @@ import type {
   RuntimeOptions, Sandbox, SandboxSpec,
 } from "../types.js";
 import { RuntimeNotFoundError } from "../types.js";
-import { envList, newId, pidAlive, procInfo, readExitFile, readJson, waitFor, writeJsonAtomic } from "../store.js";
+import { envList, listSandboxRecords, newId, pidAlive, procInfo, readExitFile, readJson, readSandboxRecord, safeReaddir, sandboxDir, waitFor, writeJsonAtomic } from "../store.js";
 import { hostsFile, resolvConf } from "../etc-files.js";
 import { installShim, launchShim, type ShimConfig } from "./shim.js";
 
@@ -79,13 +79,11 @@ export class ProcessRuntime implements ContainerRuntime {
   // ---- sandboxes ----
 
   private sandboxDir(id: string): string {
-    return join(this.stateDir, "sandboxes", id);
+    return sandboxDir(this.stateDir, id);
   }
 
   private readSandbox(id: string): Sandbox {
-    const rec = /^[0-9a-f]+$/.test(id) ? readJson<Sandbox>(join(this.sandboxDir(id), "sandbox.json")) : undefined;
-    if (!rec) throw new RuntimeNotFoundError("sandbox", id);
-    return rec;
+    return readSandboxRecord<Sandbox>(this.stateDir, id);
   }
 
   async createSandbox(spec: SandboxSpec): Promise<Sandbox> {
@@ -125,12 +123,7 @@ export class ProcessRuntime implements ContainerRuntime {
   }
 
   async listSandboxes(): Promise<Sandbox[]> {
-    const out: Sandbox[] = [];
-    for (const id of safeReaddir(join(this.stateDir, "sandboxes"))) {
-      const sb = readJson<Sandbox>(join(this.sandboxDir(id), "sandbox.json"));
-      if (sb) out.push(sb);
-    }
-    return out;
+    return listSandboxRecords<Sandbox>(this.stateDir);
   }
 
   // ---- containers ----
@@ -349,10 +342,3 @@ function readText(path: string): string | undefined {
   }
 }
 
-function safeReaddir(dir: string): string[] {
-  try {
-    return readdirSync(dir);
-  } catch {
-    return [];
-  }
-}

@@ -9,7 +9,7 @@
  * cheaply from the exit file and /proc (no runc call) unless conmon is gone.
  */
 import { spawn } from "node:child_process";
-import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { PassThrough } from "node:stream";
 import { constants as osConstants } from "node:os";
@@ -19,7 +19,7 @@ import type {
 } from "../types.js";
 import { RuntimeNotFoundError } from "../types.js";
 import {
-  newId, procInfo, readExitFile, readJson, tool, ToolError, waitFor, writeJsonAtomic,
+  listSandboxRecords, newId, procInfo, readExitFile, readJson, readSandboxRecord, safeReaddir, sandboxDir, tool, ToolError, waitFor, writeJsonAtomic,
 } from "../store.js";
 import { buildOciSpec, capabilitiesFromMask, type PodPaths } from "./spec.js";
 import { cgroupStats, oomKills, removeCgroup, swapAccounting } from "./cgroup.js";
@@ -111,13 +111,11 @@ export class RuncRuntime implements ContainerRuntime {
   // ---- sandboxes ----
 
   private sandboxDir(id: string): string {
-    return join(this.stateDir, "sandboxes", id);
+    return sandboxDir(this.stateDir, id);
   }
 
   private readSandbox(id: string): SandboxRecord {
-    const rec = /^[0-9a-f]+$/.test(id) ? readJson<SandboxRecord>(join(this.sandboxDir(id), "sandbox.json")) : undefined;
-    if (!rec) throw new RuntimeNotFoundError("sandbox", id);
-    return rec;
+    return readSandboxRecord<SandboxRecord>(this.stateDir, id);
   }
 
   async createSandbox(spec: SandboxSpec): Promise<Sandbox> {
@@ -164,12 +162,7 @@ export class RuncRuntime implements ContainerRuntime {
   }
 
   async listSandboxes(): Promise<Sandbox[]> {
-    const out: Sandbox[] = [];
-    for (const id of safeReaddir(join(this.stateDir, "sandboxes"))) {
-      const rec = readJson<SandboxRecord>(join(this.sandboxDir(id), "sandbox.json"));
-      if (rec) out.push(publicSandbox(rec));
-    }
-    return out;
+    return listSandboxRecords<SandboxRecord>(this.stateDir).map(publicSandbox);
   }
 
   // ---- containers ----
@@ -420,13 +413,6 @@ function publicSandbox(rec: SandboxRecord): Sandbox {
   return rest;
 }
 
-function safeReaddir(dir: string): string[] {
-  try {
-    return readdirSync(dir);
-  } catch {
-    return [];
-  }
-}
 
 function signalNumber(s: NodeJS.Signals): number {
   return osConstants.signals[s] ?? 9;
