@@ -71,6 +71,8 @@ export interface CreateRate {
   apiPerSec: number;
   rawPerSec: number;
   ratio: number;
+  /** Writes per SQLite transaction during the API slices (how well group commit groups them). */
+  writesPerCommit?: number;
 }
 
 export interface ApiBenchResult {
@@ -119,7 +121,9 @@ function defaults(o: ApiBenchOptions): Required<Omit<ApiBenchOptions, "quick" | 
 
 type Opts = ReturnType<typeof defaults>;
 
-async function benchCreates(gen: LoadGenerator, dir: string, o: Opts, log: (s: string) => void, cpu: ApiBenchResult["generatorCpu"]): Promise<CreateRate[]> {
+type CommitStats = () => { commits: number; writes: number } | undefined;
+
+async function benchCreates(gen: LoadGenerator, dir: string, o: Opts, log: (s: string) => void, cpu: ApiBenchResult["generatorCpu"], commitStats: CommitStats): Promise<CreateRate[]> {
   const out: CreateRate[] = [];
   for (const concurrency of o.concurrencies) {
     log(`api: creates/s with ${concurrency} client(s)`);
@@ -129,7 +133,7 @@ async function benchCreates(gen: LoadGenerator, dir: string, o: Opts, log: (s: s
     // The raw side stores what the API stores, byte for byte in size.
     const sample = await gen.call("createOne", { ns, name: "sample" });
     const raw = openRaw(join(dir, `raw-${concurrency}`));
-    let apiDone = 0, apiMs = 0, rawDone = 0, rawMs = 0, busiest = 0, serverCpuMs = 0;
+    let apiDone = 0, apiMs = 0, rawDone = 0, rawMs = 0, busiest = 0, serverCpuMs = 0, commits = 0, writes = 0;
     try {
       // Alternating short slices, so that load from elsewhere on the machine (the disk's
       // fsync latency varies a lot on shared hosts) hits both sides alike.
@@ -138,8 +142,14 @@ async function benchCreates(gen: LoadGenerator, dir: string, o: Opts, log: (s: s
         rawDone += r.done;
         rawMs += r.ms;
         const cpu0 = process.cpuUsage();
+        const stats0 = commitStats();
         const a = await gen.call("creates", { ns, concurrency, ms: o.createMs / SLICES, tag: `s${s}` });
         const used = process.cpuUsage(cpu0);
+        const stats1 = commitStats();
+        if (stats0 && stats1) {
+          commits += stats1.commits - stats0.commits;
+          writes += stats1.writes - stats0.writes;
+        }
         serverCpuMs += (used.user + used.system) / 1000;
         busiest = Math.max(busiest, gen.lastBusy.cpuShare);
         apiDone += a.done;
@@ -150,7 +160,7 @@ async function benchCreates(gen: LoadGenerator, dir: string, o: Opts, log: (s: s
     }
     const apiPerSec = apiDone / (apiMs / 1000);
     const rawPerSec = rawDone / (rawMs / 1000);
-    out.push({ concurrency, apiPerSec, rawPerSec, ratio: apiPerSec / rawPerSec, serverCpuMsPerCreate: serverCpuMs / apiDone });
+    out.push({ concurrency, apiPerSec, rawPerSec, ratio: apiPerSec / rawPerSec, serverCpuMsPerCreate: serverCpuMs / apiDone, ...(commits ? { writesPerCommit: writes / commits } : {}) });
     cpu.push({ figure: `creates/s with ${concurrency} client(s)`, share: busiest });
   }
   return out;
@@ -240,7 +250,8 @@ export async function runApiBench(opts: ApiBenchOptions = {}): Promise<ApiBenchR
     const cluster = await startCluster({ dataDir: join(root, "cluster"), port: 0, host: "127.0.0.1", storage: "sqlite", components: false });
     const gen = LoadGenerator.start(cluster.url, cluster.dataDir);
     try {
-      if (want("creates")) result.creates = await benchCreates(gen, root, o, log, result.generatorCpu);
+      const commitStats: CommitStats = () => (cluster.backend as { stats?: { commits: number; writes: number } }).stats;
+      if (want("creates")) result.creates = await benchCreates(gen, root, o, log, result.generatorCpu, commitStats);
       if (want("paced")) result.paced = await benchPaced(gen, o, log, result.generatorCpu);
       if (want("reads")) result.reads = await benchReads(gen, cluster, o, log);
       if (want("watch")) result.watch = await benchWatch(gen, o, log, result.generatorCpu);
@@ -280,7 +291,8 @@ export function formatApiBench(r: ApiBenchResult): string {
   const rows: string[][] = [["api (HTTPS, HTTP/2, JSON; in-process server, sqlite)", "measured", "baseline", "ratio", "target", ""]];
   const notes: string[] = [];
   for (const c of r.creates ?? []) {
-    rows.push([`creates/s, ${c.concurrency} client${c.concurrency === 1 ? "" : "s"} (pods; server CPU ${c.serverCpuMsPerCreate.toFixed(2)} ms each) ¹`, fmt.int(c.apiPerSec), fmt.int(c.rawPerSec), fmt.ratio(c.ratio), "≥ 0.50×",
+    const perCommit = c.writesPerCommit ? `, ${c.writesPerCommit.toFixed(1)} per commit` : "";
+    rows.push([`creates/s, ${c.concurrency} client${c.concurrency === 1 ? "" : "s"} (pods; server CPU ${c.serverCpuMsPerCreate.toFixed(2)} ms each${perCommit}) ¹`, fmt.int(c.apiPerSec), fmt.int(c.rawPerSec), fmt.ratio(c.ratio), "≥ 0.50×",
       mark(checks.get(`creates/s with ${c.concurrency} client(s) ≥ 0.5 × raw`))]);
   }
   if (r.creates) notes.push("¹ baseline: raw better-sqlite3 autocommit inserts of the same stored bytes (WAL, synchronous=FULL), same number of concurrent writers.");

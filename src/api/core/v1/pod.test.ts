@@ -51,8 +51,7 @@ test("pod defaults match upstream", () => {
   assert.equal(spec.schedulerName, "default-scheduler");
   assert.deepEqual(spec.securityContext, {});
   assert.equal(spec.enableServiceLinks, true);
-  assert.equal(spec.priority, 0);
-  assert.equal(spec.preemptionPolicy, "PreemptLowerPriority");
+  assert.equal(spec.priority, undefined, "the Priority admission plugin sets it");
   const c = spec.containers[0]!;
   assert.equal(c.terminationMessagePath, "/dev/termination-log");
   assert.equal(c.terminationMessagePolicy, "File");

@@ -206,11 +206,8 @@ export const podResource: ResourceDef = defineResource<PodObj>({
         lastProbeTime: null as unknown as string, lastTransitionTime: null as unknown as string,
       }];
     }
-    // The Priority admission plugin's answer when no PriorityClass is named and none is the global default.
-    if (pod.spec.priority === undefined && !pod.spec.priorityClassName) {
-      pod.spec.priority = 0;
-      pod.spec.preemptionPolicy ??= "PreemptLowerPriority";
-    }
+    // priority and preemptionPolicy are the Priority admission plugin's (apiserver/admission):
+    // a default here would hide a pod that names no value from the global default class.
     const tgp = pod.spec.terminationGracePeriodSeconds;
     if (tgp !== undefined && tgp !== null && tgp < 0) pod.spec.terminationGracePeriodSeconds = 1;
   },
