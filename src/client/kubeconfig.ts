@@ -5,8 +5,8 @@
  * paths are relative to the kubeconfig's folder, as kubectl resolves them.
  */
 import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
-import { parse } from "yaml";
 import { isPlainObject } from "../machinery/object.js";
 import type { HttpsTransportOptions } from "./https.js";
 
@@ -29,8 +29,12 @@ function str(v: unknown): string | undefined {
   return typeof v === "string" && v !== "" ? v : undefined;
 }
 
+/** Loaded on first use: `timonel up` imports this module but never reads a kubeconfig, and `yaml` costs ~25 ms to load. */
+let yamlParse: typeof import("yaml").parse | undefined;
+
 export function kubeconfigTransportOptions(file: string, context?: string): KubeconfigTransportOptions {
-  const doc: unknown = parse(readFileSync(file, "utf8"));
+  yamlParse ??= (createRequire(import.meta.url)("yaml") as typeof import("yaml")).parse;
+  const doc: unknown = yamlParse(readFileSync(file, "utf8"));
   if (!isPlainObject(doc)) throw new Error(`${file}: not a kubeconfig`);
   const ctxName = context ?? str(doc["current-context"]);
   if (!ctxName) throw new Error(`${file}: no current-context`);

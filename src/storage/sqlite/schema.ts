@@ -7,15 +7,14 @@ import type { Database } from "better-sqlite3";
 
 /**
  * Connection settings. WAL lets reads run beside the writer; synchronous=FULL makes every
- * commit fsync the WAL, so a resolved write survives power loss. locking_mode=EXCLUSIVE
- * holds the file lock for the connection's life: a second process on the same data dir
- * fails at open instead of forking the revision sequence. Exported so the benchmark's raw
- * baseline runs with exactly the same settings.
+ * commit fsync the WAL, so a resolved write survives power loss. The backend's reader (main
+ * thread) and writer (worker thread) connections share the file, so there is no
+ * locking_mode=EXCLUSIVE here: the backend holds a lock file instead (sqlite.ts). Exported so
+ * the benchmark's raw baseline runs with exactly the same settings.
  */
 export const SQLITE_PRAGMAS: readonly string[] = [
   "journal_mode = WAL",
   "synchronous = FULL",
-  "locking_mode = EXCLUSIVE",
   "temp_store = MEMORY",
   "cache_size = -32000",
   "journal_size_limit = 67108864",
@@ -64,7 +63,7 @@ export function migrate(db: Database): void {
   if (version > SCHEMA_VERSION) {
     throw new Error(`sqlite: state.db has schema version ${version}, newer than this build understands (${SCHEMA_VERSION})`);
   }
-  // BEGIN EXCLUSIVE also takes the file lock that locking_mode=EXCLUSIVE then keeps.
+  // EXCLUSIVE: no other connection reads a half-made layout.
   db.exec("BEGIN EXCLUSIVE");
   try {
     db.exec(DDL);

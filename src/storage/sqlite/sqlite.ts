@@ -2,16 +2,21 @@
  * The embedded durable backend: a kine-like revisioned log in `<dataDir>/state.db`, on
  * better-sqlite3 with WAL and synchronous=FULL.
  *
- * Writes go through a queue and are group-committed: everything queued by the time the
- * event loop reaches its check phase (setImmediate) runs in one transaction, each write with
- * its own compare-and-swap check and its own revision, so concurrent writers share one fsync.
- * better-sqlite3 commits synchronously, so writes whose requests arrive while a commit blocks
- * the loop are simply picked up by the next batch. A write's promise resolves only after its
- * transaction committed; watchers are fed in the same tick, right after the commit.
+ * Writes are group-committed on a writer thread (`writer.ts`): while one batch commits (and
+ * fsyncs) there, the event loop keeps serving requests and queues the next writes; when the
+ * batch's reply arrives, everything queued goes out as the next batch, each write with its
+ * own compare-and-swap check and its own revision. A write's promise resolves only after its
+ * transaction committed; watchers are fed in the same tick, right after. Reads run on this
+ * thread's own connection (WAL readers never wait for the writer), always at the newest
+ * revision whose reply has arrived, so they never see a write before its writer does.
+ *
+ * One process per data dir: `state.lock`, a side file held under an exclusive SQLite lock for
+ * the backend's life, makes a second open fail at once.
  */
 
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { Worker } from "node:worker_threads";
 import Database from "better-sqlite3";
 import type { Database as SqliteDatabase, Statement } from "better-sqlite3";
 import {
@@ -33,6 +38,7 @@ import {
 import { prefixEnd, readRevision } from "../revision.js";
 import { WatchHub } from "../watch-hub.js";
 import { applyPragmas, migrate } from "./schema.js";
+import type { OpOutcome, WriteOp, WriterData, WriterReply, WriterRequest } from "./protocol.js";
 
 export interface SqliteBackendOptions {
   /** Directory holding state.db (created if missing). */
@@ -51,14 +57,6 @@ export interface SqliteStats {
   commits: number;
   /** Writes (successful or not) that went through those transactions. */
   writes: number;
-}
-
-/** The newest row of a key, as the write path needs it. */
-interface LatestRow {
-  id: number;
-  deleted: number;
-  createRevision: number;
-  value: string;
 }
 
 /** A row as read at some revision. */
@@ -88,13 +86,22 @@ interface Applied {
   deleted: boolean;
 }
 
-interface PendingWrite {
-  kind: "create" | "update" | "delete";
-  key: string;
-  value: string;
-  expected: number | undefined;
+interface PendingWrite extends WriteOp {
   finish(applied: Applied): void;
   fail(err: Error): void;
+}
+
+/**
+ * Starts the writer thread. From the compiled build it is `writer.js`. From the .ts sources
+ * (tests, benchmarks under tsx) a worker does not inherit tsx's loader, so a one-line entry
+ * registers it first and then imports `writer.ts`.
+ */
+function startWriter(data: WriterData): Worker {
+  if (!import.meta.url.endsWith(".ts")) return new Worker(new URL("./writer.js", import.meta.url), { workerData: data });
+  const tsx = import.meta.resolve("tsx/esm/api");
+  const entry = new URL("./writer.ts", import.meta.url).href;
+  const code = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
+  return new Worker(code, { eval: true, workerData: data });
 }
 
 /**
@@ -139,6 +146,12 @@ export class SqliteBackend implements Backend {
   private sweeping: Promise<void> = Promise.resolve();
   private queue: PendingWrite[] = [];
   private flushScheduled = false;
+  /** A batch is on the writer thread; the next one waits for its reply. */
+  private inFlight = false;
+  private nextRequest = 1;
+  private readonly replies = new Map<number, (r: WriterReply) => void>();
+  /** Set when the writer thread died: every later write fails with it. */
+  private broken: Error | undefined;
   private readonly counters: SqliteStats = { commits: 0, writes: 0 };
   private closed = false;
   private readonly hub: WatchHub;
@@ -146,49 +159,45 @@ export class SqliteBackend implements Backend {
   private readonly sweepChunk: number;
   private readonly variants = new Map<string, Statement>();
   private readonly stmt: {
-    latest: Statement<[string], LatestRow>;
     at: Statement<[string, number], VersionRow>;
-    insert: Statement<[number, string, number, number, number, number, string]>;
     maxId: Statement<[], { id: number | null }>;
     getMeta: Statement<[string], { value: number }>;
-    setMeta: Statement<[string, number]>;
-    sweepSuperseded: Statement<{ from: number; to: number }>;
-    sweepTombstones: Statement<{ from: number; to: number }>;
   };
-  private readonly commitBatch: (ops: PendingWrite[]) => Array<Applied | Error>;
 
-  private constructor(private readonly db: SqliteDatabase, opts: SqliteBackendOptions) {
+  private constructor(
+    private readonly db: SqliteDatabase,
+    private readonly lock: SqliteDatabase,
+    private readonly writer: Worker,
+    opts: SqliteBackendOptions,
+  ) {
     this.maxBatch = opts.maxBatch ?? 1000;
     this.sweepChunk = opts.sweepChunk ?? 10_000;
     this.stmt = {
-      latest: db.prepare(
-        "SELECT id, deleted, create_revision AS createRevision, value FROM kv WHERE name = ? ORDER BY id DESC LIMIT 1",
-      ),
       at: db.prepare(
         "SELECT id AS modRevision, deleted, create_revision AS createRevision, value FROM kv WHERE name = ? AND id <= ? ORDER BY id DESC LIMIT 1",
       ),
-      insert: db.prepare(
-        "INSERT INTO kv (id, name, created, deleted, create_revision, prev_revision, value) VALUES (?, ?, ?, ?, ?, ?, ?)",
-      ),
       maxId: db.prepare("SELECT MAX(id) AS id FROM kv"),
       getMeta: db.prepare("SELECT value FROM meta WHERE name = ?"),
-      setMeta: db.prepare("INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value"),
-      // Within the swept range, every row older than its key's newest row in that range is
-      // superseded at or below the compact revision; nothing can read it any more.
-      sweepSuperseded: db.prepare(`
-        DELETE FROM kv WHERE id IN (
-          SELECT old.id FROM (SELECT name, MAX(id) AS top FROM kv WHERE id > @from AND id <= @to GROUP BY name) AS r
-          JOIN kv AS old ON old.name = r.name AND old.id < r.top
-        )`),
-      // A tombstone at or below the compact revision only says "absent", which missing rows say too.
-      sweepTombstones: db.prepare("DELETE FROM kv WHERE deleted = 1 AND id > @from AND id <= @to"),
     };
     this.compactedTo = this.stmt.getMeta.get("compact_revision")?.value ?? 0;
     this.sweptTo = this.stmt.getMeta.get("compact_progress")?.value ?? 0;
     // Compaction may have removed the newest rows (tombstones), but never above the compact revision.
     this.revision = Math.max(this.stmt.maxId.get()?.id ?? 0, this.compactedTo);
     this.hub = new WatchHub({ history: (p, after, upto, limit) => this.history(p, after, upto, limit) }, this.revision);
-    this.commitBatch = db.transaction((ops: PendingWrite[]) => this.applyBatch(ops));
+    writer.on("message", (r: WriterReply) => {
+      const done = this.replies.get(r.id);
+      this.replies.delete(r.id);
+      done?.(r);
+    });
+    const died = (err: Error): void => {
+      this.broken ??= err;
+      const waiting = [...this.replies.values()];
+      this.replies.clear();
+      for (const w of waiting) w({ id: 0, ok: false, error: err.message });
+      for (const op of this.queue.splice(0)) op.fail(err);
+    };
+    writer.on("error", (err) => died(new Error(`sqlite writer thread failed: ${err.message}`, { cause: err })));
+    writer.on("exit", (code) => died(new Error(this.closed ? CLOSED : `sqlite writer thread exited (code ${code})`)));
     // A sweep cut short by a crash resumes in the background; a failure is retried by the next compact().
     if (this.sweptTo < this.compactedTo) this.startSweep().catch(() => undefined);
   }
@@ -197,18 +206,65 @@ export class SqliteBackend implements Backend {
   static async open(opts: SqliteBackendOptions): Promise<SqliteBackend> {
     mkdirSync(opts.dataDir, { recursive: true });
     const file = join(opts.dataDir, "state.db");
-    const db = new Database(file, { timeout: opts.busyTimeoutMs ?? 2000 });
+    const busyTimeoutMs = opts.busyTimeoutMs ?? 2000;
+    const lock = SqliteBackend.takeLock(join(opts.dataDir, "state.lock"), file, busyTimeoutMs);
+    let db: SqliteDatabase | undefined;
     try {
+      db = new Database(file, { timeout: busyTimeoutMs });
       applyPragmas(db);
       migrate(db);
     } catch (err) {
+      db?.close();
+      lock.close();
+      throw err;
+    }
+    const data: WriterData = { file, busyTimeoutMs };
+    const writer = startWriter(data);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        writer.once("online", resolve);
+        writer.once("error", reject);
+      });
+    } catch (err) {
       db.close();
+      lock.close();
+      throw err;
+    }
+    return new SqliteBackend(db, lock, writer, opts);
+  }
+
+  /**
+   * The data dir's lock: an exclusive SQLite lock on a side file, kept until close (or the
+   * process's death, when the OS drops it). state.db itself stays shared between this
+   * thread's reader and the writer thread.
+   */
+  private static takeLock(lockFile: string, file: string, busyTimeoutMs: number): SqliteDatabase {
+    const lock = new Database(lockFile, { timeout: busyTimeoutMs });
+    try {
+      lock.pragma("locking_mode = EXCLUSIVE");
+      lock.exec("BEGIN EXCLUSIVE; CREATE TABLE IF NOT EXISTS owner (pid INTEGER); COMMIT");
+      return lock;
+    } catch (err) {
+      lock.close();
       if (err instanceof Error && /database is locked|SQLITE_BUSY/i.test(`${err.message} ${(err as { code?: string }).code ?? ""}`)) {
         throw new Error(`sqlite: ${file} is in use by another process`, { cause: err });
       }
       throw err;
     }
-    return new SqliteBackend(db, opts);
+  }
+
+  private request(req: WriterRequest): Promise<WriterReply> {
+    if (this.broken) return Promise.reject(this.broken);
+    return new Promise((resolve) => {
+      this.replies.set(req.id, resolve);
+      this.writer.postMessage(req);
+    });
+  }
+
+  private async call(req: WriterRequest): Promise<OpOutcome[] | undefined> {
+    const r = await this.request(req);
+    if (!r.ok) throw new Error(r.error);
+    return r.outcomes;
   }
 
   get stats(): SqliteStats {
@@ -271,19 +327,16 @@ export class SqliteBackend implements Backend {
     return this.hub.watch(prefix, opts, this.compactedTo);
   }
 
-  compact(revision: number): Promise<void> {
-    try {
-      this.ensureOpen();
-      if (revision > this.revision) throw new FutureRevisionError(revision, this.revision);
-    } catch (err) {
-      return Promise.reject(err);
-    }
+  async compact(revision: number): Promise<void> {
+    this.ensureOpen();
+    if (revision > this.revision) throw new FutureRevisionError(revision, this.revision);
     if (revision > this.compactedTo) {
-      // Raise the bar first (durably, and for replaying watchers) so no reader can see
-      // history that is half swept; then delete in chunks that do not stall the loop.
-      this.stmt.setMeta.run("compact_revision", revision);
+      // Raise the bar first, for readers and replaying watchers at once and then durably, so
+      // that no reader can see history that is half swept; then delete in chunks, each its
+      // own transaction. (A crash before the mark is durable only leaves more history.)
       this.compactedTo = revision;
       this.hub.compacted(revision);
+      await this.call({ id: this.nextRequest++, type: "compact", revision });
     }
     return this.startSweep();
   }
@@ -296,11 +349,17 @@ export class SqliteBackend implements Backend {
   async close(): Promise<void> {
     if (this.closed) return;
     // Writes already accepted are committed (and acknowledged) before the file closes.
-    while (this.queue.length > 0) this.flush();
+    while ((this.queue.length > 0 || this.inFlight) && !this.broken) {
+      if (!this.inFlight) this.flush();
+      await new Promise<void>((r) => setImmediate(r));
+    }
     this.closed = true;
     this.hub.closeAll(new Error(CLOSED));
     await this.sweeping.catch(() => undefined);
+    if (!this.broken) await this.request({ id: this.nextRequest++, type: "close" }).catch(() => undefined);
+    await this.writer.terminate().catch(() => undefined);
     this.db.close();
+    this.lock.close();
   }
 
   private ensureOpen(): void {
@@ -308,90 +367,72 @@ export class SqliteBackend implements Backend {
   }
 
   private enqueue(op: PendingWrite): void {
-    if (this.closed) {
-      op.fail(new Error(CLOSED));
+    if (this.closed || this.broken) {
+      op.fail(this.broken ?? new Error(CLOSED));
       return;
     }
     this.queue.push(op);
-    if (!this.flushScheduled) {
+    if (!this.flushScheduled && !this.inFlight) {
       this.flushScheduled = true;
       setImmediate(() => this.flush());
     }
   }
 
-  /** Commits one batch, then feeds watchers, then settles the writers' promises. */
+  /**
+   * Sends one batch to the writer thread; when it has committed, feeds watchers, settles the
+   * writers' promises, and sends whatever queued up meanwhile as the next batch.
+   */
   private flush(): void {
     this.flushScheduled = false;
-    if (this.queue.length === 0) return;
+    if (this.queue.length === 0 || this.inFlight) return;
     const ops = this.queue.length <= this.maxBatch ? this.queue : this.queue.slice(0, this.maxBatch);
     this.queue = ops === this.queue ? [] : this.queue.slice(ops.length);
-    if (this.queue.length > 0 && !this.closed) {
-      this.flushScheduled = true;
-      setImmediate(() => this.flush());
-    }
-    let outcomes: Array<Applied | Error>;
-    try {
-      outcomes = this.commitBatch(ops);
-    } catch (err) {
-      // The transaction rolled back: nothing in this batch happened.
-      const e = err instanceof Error ? err : new Error(String(err));
-      for (const op of ops) op.fail(e);
-      return;
-    }
-    this.counters.commits++;
-    this.counters.writes += ops.length;
-    const events: WatchEvent[] = [];
-    for (const o of outcomes) {
-      if (o instanceof Error) continue;
-      this.revision = o.revision;
-      const ev: WatchEvent = { type: o.deleted ? "delete" : "put", kv: o.kv };
-      if (o.prev) ev.prev = o.prev;
-      events.push(ev);
-    }
-    this.hub.publish(events);
-    for (let i = 0; i < ops.length; i++) {
-      const o = outcomes[i]!;
-      if (o instanceof Error) ops[i]!.fail(o);
-      else ops[i]!.finish(o);
-    }
+    this.inFlight = true;
+    const batch: WriteOp[] = ops.map((o) => ({ kind: o.kind, key: o.key, value: o.value, expected: o.expected }));
+    this.request({ id: this.nextRequest++, type: "batch", ops: batch, revision: this.revision }).then(
+      (reply) => this.settle(ops, reply),
+      (err: Error) => this.settle(ops, { id: 0, ok: false, error: err.message }),
+    );
   }
 
-  /** Runs inside the transaction: each write checks against what the ones before it wrote. */
-  private applyBatch(ops: PendingWrite[]): Array<Applied | Error> {
-    let rev = this.revision;
-    const out: Array<Applied | Error> = [];
-    for (const op of ops) {
-      const latest = this.stmt.latest.get(op.key);
-      const live = latest && !latest.deleted ? latest : undefined;
-      const liveKv: KeyValue | undefined = live && { key: op.key, value: live.value, createRevision: live.createRevision, modRevision: live.id };
-      if (op.kind === "create") {
-        if (liveKv) {
-          out.push(new KeyExistsError(op.key));
-          continue;
-        }
-        rev++;
-        this.stmt.insert.run(rev, op.key, 1, 0, rev, latest?.id ?? 0, op.value);
-        out.push({ revision: rev, kv: { key: op.key, value: op.value, createRevision: rev, modRevision: rev }, prev: undefined, deleted: false });
-        continue;
+  private settle(ops: PendingWrite[], reply: WriterReply): void {
+    this.inFlight = false;
+    if (!reply.ok || !reply.outcomes) {
+      // The transaction rolled back: nothing in this batch happened.
+      const e = this.broken ?? new Error(reply.ok ? "sqlite writer sent no outcomes" : reply.error);
+      for (const op of ops) op.fail(e);
+    } else {
+      this.counters.commits++;
+      this.counters.writes += ops.length;
+      const applied = ops.map((op, i) => this.applied(op, reply.outcomes![i]!));
+      const events: WatchEvent[] = [];
+      for (const o of applied) {
+        if (o instanceof Error) continue;
+        this.revision = o.revision;
+        const ev: WatchEvent = { type: o.deleted ? "delete" : "put", kv: o.kv };
+        if (o.prev) ev.prev = o.prev;
+        events.push(ev);
       }
-      if (!liveKv) {
-        out.push(new KeyNotFoundError(op.key));
-        continue;
-      }
-      if (op.expected !== undefined && op.expected !== liveKv.modRevision) {
-        out.push(new RevisionMismatchError(op.key, liveKv));
-        continue;
-      }
-      rev++;
-      if (op.kind === "update") {
-        this.stmt.insert.run(rev, op.key, 0, 0, liveKv.createRevision, liveKv.modRevision, op.value);
-        out.push({ revision: rev, kv: { key: op.key, value: op.value, createRevision: liveKv.createRevision, modRevision: rev }, prev: liveKv, deleted: false });
-      } else {
-        this.stmt.insert.run(rev, op.key, 0, 1, liveKv.createRevision, liveKv.modRevision, liveKv.value);
-        out.push({ revision: rev, kv: { ...liveKv, modRevision: rev }, prev: liveKv, deleted: true });
+      this.hub.publish(events);
+      for (let i = 0; i < ops.length; i++) {
+        const o = applied[i]!;
+        if (o instanceof Error) ops[i]!.fail(o);
+        else ops[i]!.finish(o);
       }
     }
-    return out;
+    if (this.queue.length > 0) this.flush();
+  }
+
+  /** A write's result from the writer's outcome and what this thread already has (key, value). */
+  private applied(op: PendingWrite, o: OpOutcome): Applied | Error {
+    if (!o.ok) {
+      if (o.error === "exists") return new KeyExistsError(op.key);
+      if (o.error === "notfound") return new KeyNotFoundError(op.key);
+      return new RevisionMismatchError(op.key, { key: op.key, ...o.live });
+    }
+    const prev: KeyValue | undefined = o.prev && { key: op.key, ...o.prev };
+    if (op.kind === "delete") return { revision: o.revision, kv: { ...prev!, modRevision: o.revision }, prev, deleted: true };
+    return { revision: o.revision, kv: { key: op.key, value: op.value, createRevision: o.createRevision, modRevision: o.revision }, prev, deleted: false };
   }
 
   private variant(kind: "list" | "count" | "history", b: { shape: PrefixShape; after: boolean }): Statement {
@@ -446,18 +487,12 @@ export class SqliteBackend implements Backend {
     return run;
   }
 
-  /** Deletes superseded rows up to the compact revision, a chunk per transaction. */
+  /** Deletes superseded rows up to the compact revision, a chunk per writer transaction. */
   private async sweep(): Promise<void> {
-    const chunk = this.db.transaction((from: number, to: number) => {
-      this.stmt.sweepSuperseded.run({ from, to });
-      this.stmt.sweepTombstones.run({ from, to });
-      this.stmt.setMeta.run("compact_progress", to);
-    });
     while (!this.closed && this.sweptTo < this.compactedTo) {
       const to = Math.min(this.sweptTo + this.sweepChunk, this.compactedTo);
-      chunk(this.sweptTo, to);
+      await this.call({ id: this.nextRequest++, type: "sweep", from: this.sweptTo, to });
       this.sweptTo = to;
-      await new Promise<void>((r) => setImmediate(r));
     }
   }
 }
