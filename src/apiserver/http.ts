@@ -167,8 +167,9 @@ function writeResponse(req: AnyRequest, anyRes: AnyResponse, reply: ApiResponse)
     if ("flushHeaders" in res) res.flushHeaders();
     let stop: (() => void) | undefined;
     stop = reply.stream.start({
-      write: (chunk) => { if (!res.writableEnded) res.write(chunk); },
+      write: (chunk) => (res.writableEnded ? true : res.write(chunk)),
       end: () => { if (!res.writableEnded) res.end(); },
+      onDrain: (fn) => { res.once("drain", fn); },
     });
     res.on("close", () => stop?.());
     return;

@@ -30,8 +30,11 @@ export interface ResponseStream {
 }
 
 export interface StreamSink {
-  write(chunk: string): void;
+  /** False when the client is not keeping up: a producer that can pause should wait for onDrain. */
+  write(chunk: string): boolean | void;
   end(): void;
+  /** Calls `fn` once when written data has gone out (absent: no flow control). */
+  onDrain?(fn: () => void): void;
 }
 
 export interface ApiResponse {

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, statSync, unlinkSync, writeFileSync, readFileSync 
 import os from "node:os";
 import path from "node:path";
 import * as x509 from "@peculiar/x509";
-import { ADMIN_GROUP, ADMIN_USER, ensurePki, issueClientCert, issueServingCert, pkiPaths } from "./pki.js";
+import { ADMIN_GROUP, ADMIN_USER, KUBELET_CLIENT_USER, ensurePki, issueClientCert, issueServingCert, nodeServingNames, pkiPaths } from "./pki.js";
 
 x509.cryptoProvider.set(globalThis.crypto);
 
@@ -26,7 +26,7 @@ test("first start creates a CA, a serving cert and an admin cert", async (t) => 
   await ensurePki(dir, { hostnames: ["timonel.example"], ips: ["10.96.0.1"] });
   const again = performance.now() - t1;
   t.diagnostic(`ensurePki first start ${first.toFixed(1)} ms (this test file preloads @peculiar/x509), restart ${again.toFixed(1)} ms`);
-  assert.deepEqual(pki.issued, { ca: true, serving: true, admin: true });
+  assert.deepEqual(pki.issued, { ca: true, serving: true, admin: true, nodeServing: true, kubeletClient: true });
 
   const p = pkiPaths(dir);
   assert.equal(pki.paths.caCert, p.caCert);
@@ -84,8 +84,9 @@ test("a restart reuses every file", async () => {
   const dir = freshDir();
   const a = await ensurePki(dir);
   const b = await ensurePki(dir);
-  assert.deepEqual(b.issued, { ca: false, serving: false, admin: false });
-  for (const k of ["caPem", "caKeyPem", "servingCertPem", "servingKeyPem", "adminCertPem", "adminKeyPem"] as const) {
+  assert.deepEqual(b.issued, { ca: false, serving: false, admin: false, nodeServing: false, kubeletClient: false });
+  for (const k of ["caPem", "caKeyPem", "servingCertPem", "servingKeyPem", "adminCertPem", "adminKeyPem",
+    "nodeServingCertPem", "nodeServingKeyPem", "kubeletClientCertPem", "kubeletClientKeyPem"] as const) {
     assert.equal(b[k], a[k], k);
   }
 });
@@ -95,7 +96,7 @@ test("the serving cert is re-issued when a new SAN is needed, when missing, or n
   const a = await ensurePki(dir);
 
   const b = await ensurePki(dir, { hostnames: ["new.example"], ips: ["192.0.2.7"] });
-  assert.deepEqual(b.issued, { ca: false, serving: true, admin: false });
+  assert.deepEqual(b.issued, { ca: false, serving: true, admin: false, nodeServing: false, kubeletClient: false });
   assert.equal(b.caPem, a.caPem);
   assert.equal(b.adminCertPem, a.adminCertPem);
   const s = new X509Certificate(b.servingCertPem);
@@ -108,12 +109,12 @@ test("the serving cert is re-issued when a new SAN is needed, when missing, or n
 
   unlinkSync(pkiPaths(dir).servingKey);
   const c = await ensurePki(dir);
-  assert.deepEqual(c.issued, { ca: false, serving: true, admin: false });
+  assert.deepEqual(c.issued, { ca: false, serving: true, admin: false, nodeServing: false, kubeletClient: false });
   assert.ok(new X509Certificate(c.servingCertPem).checkPrivateKey(createPrivateKey(c.servingKeyPem)));
 
   const later = new Date(Date.now() + 340 * DAY);
   const d = await ensurePki(dir, { now: later });
-  assert.deepEqual(d.issued, { ca: false, serving: true, admin: true });
+  assert.deepEqual(d.issued, { ca: false, serving: true, admin: true, nodeServing: true, kubeletClient: true });
   assert.ok(Date.parse(new X509Certificate(d.servingCertPem).validTo) > later.getTime() + 300 * DAY);
 });
 
@@ -153,4 +154,28 @@ test("issueClientCert and issueServingCert sign with the cluster CA", async () =
   assert.ok(s.verify(ca.publicKey));
   assert.equal(s.checkIP("10.0.0.5"), "10.0.0.5");
   await assert.rejects(issueClientCert(pki, { commonName: "" }));
+});
+
+test("the node serving cert and the API server's node client cert are issued once and reused", async () => {
+  const dir = freshDir();
+  const pki = await ensurePki(dir);
+  const ca = new X509Certificate(pki.caPem);
+  const node = new X509Certificate(pki.nodeServingCertPem);
+  assert.ok(node.verify(ca.publicKey) && node.checkPrivateKey(createPrivateKey(pki.nodeServingKeyPem)));
+  assert.deepEqual(node.keyUsage, ["1.3.6.1.5.5.7.3.1"]);
+  for (const h of ["localhost", os.hostname().toLowerCase()]) assert.equal(node.checkHost(h, { subject: "never" }), h);
+  const ips = nodeServingNames().ips;
+  assert.ok(ips.includes("127.0.0.1"));
+  for (const ip of ips) assert.equal(node.checkIP(ip), ip, ip);
+  const kc = new x509.X509Certificate(pki.kubeletClientCertPem);
+  assert.equal(kc.subjectName.getField("CN")[0], KUBELET_CLIENT_USER);
+  assert.deepEqual(kc.subjectName.getField("O"), [ADMIN_GROUP]);
+  assert.deepEqual(new X509Certificate(pki.kubeletClientCertPem).keyUsage, ["1.3.6.1.5.5.7.3.2"]);
+  const p = pkiPaths(dir);
+  for (const key of [p.nodeServingKey, p.kubeletClientKey]) assert.equal(statSync(key).mode & 0o777, 0o600, key);
+
+  unlinkSync(p.kubeletClientCert);
+  const again = await ensurePki(dir);
+  assert.deepEqual(again.issued, { ca: false, serving: false, admin: false, nodeServing: false, kubeletClient: true });
+  assert.equal(again.nodeServingCertPem, pki.nodeServingCertPem);
 });

@@ -1,6 +1,8 @@
 /**
- * The cluster's PKI under `<dataDir>/tls/`: a CA, the API server's serving certificate and
- * the admin client certificate, created on first start and reused afterwards.
+ * The cluster's PKI under `<dataDir>/tls/`: a CA, the API server's serving certificate, the
+ * admin client certificate, this machine's node serving certificate (the node agent's HTTPS
+ * endpoint) and the API server's client certificate for node agents (kubeadm's
+ * apiserver-kubelet-client), created on first start and reused afterwards.
  *
  * A restart only reads and checks files with node:crypto; @peculiar/x509 (about 90 ms to
  * load) is imported only when something has to be signed. Keys are ECDSA P-256, PKCS#8 PEM,
@@ -17,6 +19,8 @@ type X509Lib = typeof import("@peculiar/x509");
 /** Subject of the admin client certificate: upstream's kubeadm uses kubernetes-admin. */
 export const ADMIN_USER = "timonel-admin";
 export const ADMIN_GROUP = "system:masters";
+/** Subject of the certificate the API server presents to node agents, as kubeadm names it. */
+export const KUBELET_CLIENT_USER = "kube-apiserver-kubelet-client";
 
 const CA_DAYS = 3650;
 const LEAF_DAYS = 365;
@@ -44,6 +48,10 @@ export interface PkiPaths {
   servingKey: string;
   adminCert: string;
   adminKey: string;
+  nodeServingCert: string;
+  nodeServingKey: string;
+  kubeletClientCert: string;
+  kubeletClientKey: string;
 }
 
 export interface Pki {
@@ -55,10 +63,18 @@ export interface Pki {
   servingKeyPem: string;
   adminCertPem: string;
   adminKeyPem: string;
+  /** This machine's node agent serving certificate (what the API server dials for logs). */
+  nodeServingCertPem: string;
+  nodeServingKeyPem: string;
+  /** The API server's client certificate towards node agents (CN kube-apiserver-kubelet-client, O system:masters). */
+  kubeletClientCertPem: string;
+  kubeletClientKeyPem: string;
   /** The SANs the serving certificate was required to carry. */
   servingNames: { dnsNames: string[]; ips: string[] };
+  /** The SANs the node serving certificate was required to carry. */
+  nodeServingNames: { dnsNames: string[]; ips: string[] };
   /** What this call (re)issued; all false on an ordinary restart. */
-  issued: { ca: boolean; serving: boolean; admin: boolean };
+  issued: { ca: boolean; serving: boolean; admin: boolean; nodeServing: boolean; kubeletClient: boolean };
 }
 
 export interface EnsurePkiOptions {
@@ -98,6 +114,10 @@ export function pkiPaths(dataDir: string): PkiPaths {
     servingKey: path.join(dir, "serving.key"),
     adminCert: path.join(dir, "admin.crt"),
     adminKey: path.join(dir, "admin.key"),
+    nodeServingCert: path.join(dir, "node-serving.crt"),
+    nodeServingKey: path.join(dir, "node-serving.key"),
+    kubeletClientCert: path.join(dir, "apiserver-kubelet-client.crt"),
+    kubeletClientKey: path.join(dir, "apiserver-kubelet-client.key"),
   };
 }
 
@@ -125,6 +145,21 @@ export function servingNames(opts: Pick<EnsurePkiOptions, "hostnames" | "ips"> =
 }
 
 /**
+ * The SANs of this machine's node serving certificate: loopback, the host name, and the
+ * host's non-internal IPv4 addresses (what a Node's InternalIP may be).
+ */
+export function nodeServingNames(): { dnsNames: string[]; ips: string[] } {
+  const dns = new Set<string>(["localhost"]);
+  const host = os.hostname().trim().toLowerCase();
+  if (host && !net.isIP(host)) dns.add(host);
+  const ips = new Set<string>(["127.0.0.1"]);
+  for (const addrs of Object.values(os.networkInterfaces())) {
+    for (const a of addrs ?? []) if (a.family === "IPv4" && !a.internal) ips.add(a.address);
+  }
+  return { dnsNames: [...dns], ips: [...ips] };
+}
+
+/**
  * Loads the cluster PKI from `<dataDir>/tls/`, creating whatever is missing. The serving and
  * admin certificates are re-issued when missing, not signed by the CA, not matching their
  * key, expiring within 30 days, or (serving only) lacking a SAN that is now needed.
@@ -133,12 +168,15 @@ export async function ensurePki(dataDir: string, opts: EnsurePkiOptions = {}): P
   const paths = pkiPaths(dataDir);
   const now = opts.now ?? new Date();
   const names = servingNames(opts);
+  const nodeNames = nodeServingNames();
   await fs.mkdir(paths.dir, { recursive: true, mode: 0o700 });
 
-  const [caCertPem, caKeyPem, servingCertPem, servingKeyPem, adminCertPem, adminKeyPem] = await Promise.all(
-    [paths.caCert, paths.caKey, paths.servingCert, paths.servingKey, paths.adminCert, paths.adminKey].map(readIfExists),
-  );
-  const issued = { ca: false, serving: false, admin: false };
+  const [caCertPem, caKeyPem, servingCertPem, servingKeyPem, adminCertPem, adminKeyPem,
+    nodeCertPem, nodeKeyPem, kcCertPem, kcKeyPem] = await Promise.all([
+    paths.caCert, paths.caKey, paths.servingCert, paths.servingKey, paths.adminCert, paths.adminKey,
+    paths.nodeServingCert, paths.nodeServingKey, paths.kubeletClientCert, paths.kubeletClientKey,
+  ].map(readIfExists));
+  const issued = { ca: false, serving: false, admin: false, nodeServing: false, kubeletClient: false };
 
   let ca: IssuedCert;
   let signing: Promise<CaContext> | undefined;
@@ -161,9 +199,13 @@ export async function ensurePki(dataDir: string, opts: EnsurePkiOptions = {}): P
     && leafUsable(servingCertPem, servingKeyPem, caX509, now, names);
   const keepAdmin = !issued.ca && adminCertPem !== undefined && adminKeyPem !== undefined
     && leafUsable(adminCertPem, adminKeyPem, caX509, now);
+  const keepNode = !issued.ca && nodeCertPem !== undefined && nodeKeyPem !== undefined
+    && leafUsable(nodeCertPem, nodeKeyPem, caX509, now, nodeNames);
+  const keepKubeletClient = !issued.ca && kcCertPem !== undefined && kcKeyPem !== undefined
+    && leafUsable(kcCertPem, kcKeyPem, caX509, now);
 
-  // The two leaves are independent; WebCrypto runs them on the thread pool side by side.
-  const [serving, admin] = await Promise.all([
+  // The leaves are independent; WebCrypto runs them on the thread pool side by side.
+  const [serving, admin, nodeServing, kubeletClient] = await Promise.all([
     keepServing
       ? { certPem: servingCertPem, keyPem: servingKeyPem }
       : caSigner().then((c) => issueLeaf(c, now, {
@@ -174,15 +216,30 @@ export async function ensurePki(dataDir: string, opts: EnsurePkiOptions = {}): P
       : caSigner().then((c) => issueLeaf(c, now, {
         commonName: ADMIN_USER, organizations: [ADMIN_GROUP], eku: EKU_CLIENT_AUTH, days: LEAF_DAYS,
       })),
+    keepNode
+      ? { certPem: nodeCertPem, keyPem: nodeKeyPem }
+      : caSigner().then((c) => issueLeaf(c, now, {
+        commonName: `system:node:${os.hostname().toLowerCase()}`, eku: EKU_SERVER_AUTH,
+        dnsNames: nodeNames.dnsNames, ips: nodeNames.ips, days: LEAF_DAYS,
+      })),
+    keepKubeletClient
+      ? { certPem: kcCertPem, keyPem: kcKeyPem }
+      : caSigner().then((c) => issueLeaf(c, now, {
+        commonName: KUBELET_CLIENT_USER, organizations: [ADMIN_GROUP], eku: EKU_CLIENT_AUTH, days: LEAF_DAYS,
+      })),
   ]);
   issued.serving = !keepServing;
   issued.admin = !keepAdmin;
+  issued.nodeServing = !keepNode;
+  issued.kubeletClient = !keepKubeletClient;
 
   // The CA is written before the leaves it signed, so a crash never leaves a leaf without its CA.
   if (issued.ca) await writePair(paths.caCert, paths.caKey, ca);
   await Promise.all([
     issued.serving ? writePair(paths.servingCert, paths.servingKey, serving) : undefined,
     issued.admin ? writePair(paths.adminCert, paths.adminKey, admin) : undefined,
+    issued.nodeServing ? writePair(paths.nodeServingCert, paths.nodeServingKey, nodeServing) : undefined,
+    issued.kubeletClient ? writePair(paths.kubeletClientCert, paths.kubeletClientKey, kubeletClient) : undefined,
   ]);
 
   return {
@@ -194,7 +251,12 @@ export async function ensurePki(dataDir: string, opts: EnsurePkiOptions = {}): P
     servingKeyPem: serving.keyPem,
     adminCertPem: admin.certPem,
     adminKeyPem: admin.keyPem,
+    nodeServingCertPem: nodeServing.certPem,
+    nodeServingKeyPem: nodeServing.keyPem,
+    kubeletClientCertPem: kubeletClient.certPem,
+    kubeletClientKeyPem: kubeletClient.keyPem,
     servingNames: names,
+    nodeServingNames: nodeNames,
     issued,
   };
 }

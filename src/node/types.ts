@@ -19,6 +19,11 @@ export interface LogLocation {
   path: string;
   /** The container the log belongs to (the pod's only container when none was named). */
   container: string;
+  /**
+   * Whether the container still runs: `follow` ends at the end of the file once this says
+   * false. Absent, a follow lasts until the client goes away. (Not asked for `previous`.)
+   */
+  running?: () => boolean | Promise<boolean>;
 }
 
 export interface LogLocator {

@@ -29,6 +29,13 @@ export interface Patcher {
   apply(args: { live?: KubeObject; applied: KubeObject; manager: string; force: boolean; def: ResourceDef; subresource?: string; now: Date }): KubeObject;
 }
 
+/** The TLS identity the API server presents to node agents (pods/log), and the CA their serving certificates chain to. */
+export interface NodeClientTls {
+  caPem: string;
+  certPem: string;
+  keyPem: string;
+}
+
 export interface ServerSeams {
   registry: ResourceRegistry;
   store: ResourceStore;
@@ -37,6 +44,8 @@ export interface ServerSeams {
   protobuf?: ProtobufDecoder;
   fieldValidator?: FieldValidator;
   patcher?: Patcher;
+  /** Without it, pods/log answers that this server cannot reach nodes. */
+  nodeClient?: NodeClientTls;
 }
 
 export interface HandlerContext extends ServerSeams {
