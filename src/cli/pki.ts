@@ -4,17 +4,16 @@
  * endpoint) and the API server's client certificate for node agents (kubeadm's
  * apiserver-kubelet-client), created on first start and reused afterwards.
  *
- * A restart only reads and checks files with node:crypto; @peculiar/x509 (about 90 ms to
- * load) is imported only when something has to be signed. Keys are ECDSA P-256, PKCS#8 PEM,
- * mode 0600. Nothing here logs key material.
+ * Everything is node:crypto: a restart only reads and checks files, and a first start signs
+ * with ./x509.ts (no certificate library to load). Keys are ECDSA P-256, PKCS#8 PEM, mode
+ * 0600. Nothing here logs key material.
  */
 import { X509Certificate, createPrivateKey, randomBytes, type KeyObject } from "node:crypto";
 import { promises as fs } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-
-type X509Lib = typeof import("@peculiar/x509");
+import { KeyUsage, caInfo, issueCertificate, newP256Key, type CaInfo } from "./x509.js";
 
 /** Subject of the admin client certificate: upstream's kubeadm uses kubernetes-admin. */
 export const ADMIN_USER = "timonel-admin";
@@ -179,11 +178,11 @@ export async function ensurePki(dataDir: string, opts: EnsurePkiOptions = {}): P
   const issued = { ca: false, serving: false, admin: false, nodeServing: false, kubeletClient: false };
 
   let ca: IssuedCert;
-  let signing: Promise<CaContext> | undefined;
+  let signing: CaContext | undefined;
   if (caCertPem === undefined) {
-    const created = await createCa(now);
+    const created = createCa(now);
     ca = created.pair;
-    signing = Promise.resolve(created.context);
+    signing = created.context;
     issued.ca = true;
   } else {
     if (caKeyPem === undefined) {
@@ -193,7 +192,7 @@ export async function ensurePki(dataDir: string, opts: EnsurePkiOptions = {}): P
     checkCaPair(ca, paths);
   }
   const caX509 = new X509Certificate(ca.certPem);
-  const caSigner = (): Promise<CaContext> => (signing ??= caContext(ca));
+  const caSigner = async (): Promise<CaContext> => (signing ??= caContext(ca));
 
   const keepServing = !issued.ca && servingCertPem !== undefined && servingKeyPem !== undefined
     && leafUsable(servingCertPem, servingKeyPem, caX509, now, names);
@@ -204,7 +203,7 @@ export async function ensurePki(dataDir: string, opts: EnsurePkiOptions = {}): P
   const keepKubeletClient = !issued.ca && kcCertPem !== undefined && kcKeyPem !== undefined
     && leafUsable(kcCertPem, kcKeyPem, caX509, now);
 
-  // The leaves are independent; WebCrypto runs them on the thread pool side by side.
+  // The leaves are independent of each other; each is issued only when missing or unusable.
   const [serving, admin, nodeServing, kubeletClient] = await Promise.all([
     keepServing
       ? { certPem: servingCertPem, keyPem: servingKeyPem }
@@ -264,7 +263,7 @@ export async function ensurePki(dataDir: string, opts: EnsurePkiOptions = {}): P
 /** Issues a client certificate (CN = user, O = groups) signed by the cluster CA. Nothing is written to disk. */
 export async function issueClientCert(pki: Pick<Pki, "caPem" | "caKeyPem">, opts: ClientCertOptions): Promise<IssuedCert> {
   if (!opts.commonName) throw new Error("a client certificate needs a common name (the user name)");
-  const ca = await cachedContext({ certPem: pki.caPem, keyPem: pki.caKeyPem });
+  const ca = cachedContext({ certPem: pki.caPem, keyPem: pki.caKeyPem });
   return issueLeaf(ca, new Date(), {
     commonName: opts.commonName, organizations: opts.organizations ?? [], eku: EKU_CLIENT_AUTH, days: opts.days ?? LEAF_DAYS,
   });
@@ -273,7 +272,7 @@ export async function issueClientCert(pki: Pick<Pki, "caPem" | "caKeyPem">, opts
 /** Issues a serving certificate for other components (node agents' servers). Nothing is written to disk. */
 export async function issueServingCert(pki: Pick<Pki, "caPem" | "caKeyPem">, opts: ServingCertOptions): Promise<IssuedCert> {
   if (!opts.commonName) throw new Error("a serving certificate needs a common name");
-  const ca = await cachedContext({ certPem: pki.caPem, keyPem: pki.caKeyPem });
+  const ca = cachedContext({ certPem: pki.caPem, keyPem: pki.caKeyPem });
   return issueLeaf(ca, new Date(), {
     commonName: opts.commonName, eku: EKU_SERVER_AUTH, dnsNames: opts.dnsNames ?? [], ips: opts.ips ?? [], days: opts.days ?? LEAF_DAYS,
   });
@@ -325,119 +324,46 @@ function leafUsable(
 }
 
 // ---------------------------------------------------------------------------------------
-// Signing (@peculiar/x509 on WebCrypto, loaded on demand)
+// Signing (node:crypto through ./x509.ts)
 
-let x509Lib: Promise<X509Lib> | undefined;
-
-function loadX509(): Promise<X509Lib> {
-  x509Lib ??= (async () => {
-    // tsyringe, used inside @peculiar/x509, needs the Reflect metadata API.
-    await import("reflect-metadata");
-    const lib = await import("@peculiar/x509");
-    lib.cryptoProvider.set(globalThis.crypto);
-    return lib;
-  })();
-  return x509Lib;
-}
-
-const LEAF_KEY_ALG: EcKeyGenParams = { name: "ECDSA", namedCurve: "P-256" };
-const LEAF_SIGN_ALG: EcdsaParams = { name: "ECDSA", hash: "SHA-256" };
-
-interface Signer {
-  key: CryptoKey;
-  algorithm: Algorithm | EcdsaParams;
-}
-
-/** Imports a PEM CA key (PKCS#8, SEC1 or PKCS#1; EC P-256/P-384 or RSA) for WebCrypto signing. */
-async function importSigner(keyPem: string): Promise<Signer> {
-  const key = createPrivateKey(keyPem);
-  const der = key.export({ type: "pkcs8", format: "der" });
-  if (key.asymmetricKeyType === "ec") {
-    const curve = key.asymmetricKeyDetails?.namedCurve;
-    const named = curve === "prime256v1" ? "P-256" : curve === "secp384r1" ? "P-384" : undefined;
-    if (!named) throw new Error(`unsupported CA key curve ${curve ?? "(unknown)"}; use P-256 or P-384`);
-    const hash = named === "P-384" ? "SHA-384" : "SHA-256";
-    const k = await globalThis.crypto.subtle.importKey("pkcs8", der, { name: "ECDSA", namedCurve: named }, false, ["sign"]);
-    return { key: k, algorithm: { name: "ECDSA", hash } };
-  }
-  if (key.asymmetricKeyType === "rsa") {
-    const alg = { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" };
-    const k = await globalThis.crypto.subtle.importKey("pkcs8", der, alg, false, ["sign"]);
-    return { key: k, algorithm: alg };
-  }
-  throw new Error(`unsupported CA key type ${key.asymmetricKeyType ?? "(unknown)"}`);
-}
-
-/** A positive, minimally encoded 128-bit serial. */
-function serialNumber(): string {
+/** A positive 128-bit serial (the high bit clear, so it needs no sign byte). */
+function serialNumber(): Buffer {
   const b = randomBytes(16);
   b[0] = ((b[0] ?? 0) & 0x7f) | 0x40;
-  return b.toString("hex");
+  return b;
 }
 
-async function exportKeyPem(lib: X509Lib, key: CryptoKey): Promise<string> {
-  const der = await globalThis.crypto.subtle.exportKey("pkcs8", key);
-  return lib.PemConverter.encode(der, "PRIVATE KEY");
-}
-
-/** What signing with one CA needs, prepared once: its key, its parsed certificate, the AKI its leaves carry. */
+/** What signing with one CA needs, prepared once: its key and what its leaves copy from its certificate. */
 interface CaContext {
-  lib: X509Lib;
-  signer: Signer;
-  cert: InstanceType<X509Lib["X509Certificate"]>;
-  aki: InstanceType<X509Lib["AuthorityKeyIdentifierExtension"]>;
+  key: KeyObject;
+  info: CaInfo;
 }
 
-async function caContext(ca: IssuedCert): Promise<CaContext> {
-  const lib = await loadX509();
-  const signer = await importSigner(ca.keyPem);
-  const cert = new lib.X509Certificate(ca.certPem);
-  const ski = cert.getExtension(lib.SubjectKeyIdentifierExtension);
-  const aki = ski
-    ? new lib.AuthorityKeyIdentifierExtension(ski.keyId)
-    : await lib.AuthorityKeyIdentifierExtension.create(cert.publicKey);
-  return { lib, signer, cert, aki };
+function caContext(ca: IssuedCert): CaContext {
+  return { key: createPrivateKey(ca.keyPem), info: caInfo(ca.certPem) };
 }
 
-/** The last CA used by issueClientCert/issueServingCert, so node agents' certificates don't re-import it. */
-let lastContext: { keyPem: string; certPem: string; context: Promise<CaContext> } | undefined;
+/** The last CA used by issueClientCert/issueServingCert, so node agents' certificates don't re-read it. */
+let lastContext: { keyPem: string; certPem: string; context: CaContext } | undefined;
 
-function cachedContext(ca: IssuedCert): Promise<CaContext> {
-  if (lastContext?.keyPem !== ca.keyPem || lastContext.certPem !== ca.certPem) {
-    const context = caContext(ca);
-    lastContext = { ...ca, context };
-    context.catch(() => { if (lastContext?.context === context) lastContext = undefined; });
-  }
+function cachedContext(ca: IssuedCert): CaContext {
+  if (lastContext?.keyPem !== ca.keyPem || lastContext.certPem !== ca.certPem) lastContext = { ...ca, context: caContext(ca) };
   return lastContext.context;
 }
 
-async function createCa(now: Date): Promise<{ pair: IssuedCert; context: CaContext }> {
-  const lib = await loadX509();
-  const keys = await globalThis.crypto.subtle.generateKey(LEAF_KEY_ALG, true, ["sign", "verify"]);
-  const ski = await lib.SubjectKeyIdentifierExtension.create(keys.publicKey);
+function createCa(now: Date): { pair: IssuedCert; context: CaContext } {
+  const keys = newP256Key();
   // A per-cluster CA name, as k3s does, so two clusters' CAs never look alike to a chain builder.
-  const cn = `timonel-ca@${Math.floor(now.getTime() / 1000)}`;
-  const cert = await lib.X509CertificateGenerator.createSelfSigned({
-    serialNumber: serialNumber(),
-    name: [{ CN: [cn] }],
+  const certPem = issueCertificate({
+    subject: { commonName: `timonel-ca@${Math.floor(now.getTime() / 1000)}` },
+    publicKey: keys.publicKey,
     notBefore: new Date(now.getTime() - BACKDATE_MS),
     notAfter: new Date(now.getTime() + CA_DAYS * DAY_MS),
-    keys,
-    signingAlgorithm: LEAF_SIGN_ALG,
-    extensions: [
-      new lib.BasicConstraintsExtension(true, undefined, true),
-      new lib.KeyUsagesExtension(lib.KeyUsageFlags.keyCertSign | lib.KeyUsageFlags.cRLSign | lib.KeyUsageFlags.digitalSignature, true),
-      ski,
-    ],
-  });
-  const pair = { certPem: cert.toString("pem") + "\n", keyPem: await exportKeyPem(lib, keys.privateKey) + "\n" };
-  const context: CaContext = {
-    lib,
-    signer: { key: keys.privateKey, algorithm: LEAF_SIGN_ALG },
-    cert,
-    aki: new lib.AuthorityKeyIdentifierExtension(ski.keyId),
-  };
-  return { pair, context };
+    serial: serialNumber(),
+    isCA: true,
+    keyUsage: [KeyUsage.keyCertSign, KeyUsage.cRLSign, KeyUsage.digitalSignature],
+  }, { key: keys.privateKey });
+  return { pair: { certPem, keyPem: keys.privateKeyPem }, context: { key: keys.privateKey, info: caInfo(certPem) } };
 }
 
 interface LeafSpec {
@@ -449,40 +375,22 @@ interface LeafSpec {
   days: number;
 }
 
-async function issueLeaf(ca: CaContext, now: Date, spec: LeafSpec): Promise<IssuedCert> {
-  const { lib } = ca;
-  const keys = await globalThis.crypto.subtle.generateKey(LEAF_KEY_ALG, true, ["sign", "verify"]);
-
-  const subject: Record<string, string[]>[] = (spec.organizations ?? []).map((o) => ({ O: [o] }));
-  subject.push({ CN: [spec.commonName] });
-
-  const extensions: InstanceType<X509Lib["Extension"]>[] = [
-    new lib.BasicConstraintsExtension(false, undefined, true),
-    new lib.KeyUsagesExtension(lib.KeyUsageFlags.digitalSignature | lib.KeyUsageFlags.keyEncipherment, true),
-    new lib.ExtendedKeyUsageExtension([spec.eku]),
-    ca.aki,
-    await lib.SubjectKeyIdentifierExtension.create(keys.publicKey),
-  ];
-  const sans = [
-    ...(spec.dnsNames ?? []).map((value) => ({ type: "dns" as const, value })),
-    ...(spec.ips ?? []).map((value) => ({ type: "ip" as const, value })),
-  ];
-  if (sans.length > 0) extensions.push(new lib.SubjectAlternativeNameExtension(sans));
-
+function issueLeaf(ca: CaContext, now: Date, spec: LeafSpec): IssuedCert {
+  const keys = newP256Key();
   // A leaf never outlives its CA.
-  const notAfter = Math.min(now.getTime() + spec.days * DAY_MS, ca.cert.notAfter.getTime());
-  const cert = await lib.X509CertificateGenerator.create({
-    serialNumber: serialNumber(),
-    subject,
-    issuer: ca.cert.subjectName,
+  const notAfter = Math.min(now.getTime() + spec.days * DAY_MS, ca.info.notAfter.getTime());
+  const certPem = issueCertificate({
+    subject: { commonName: spec.commonName, organizations: spec.organizations },
+    publicKey: keys.publicKey,
     notBefore: new Date(now.getTime() - BACKDATE_MS),
     notAfter: new Date(notAfter),
-    publicKey: keys.publicKey,
-    signingKey: ca.signer.key,
-    signingAlgorithm: ca.signer.algorithm,
-    extensions,
-  });
-  return { certPem: cert.toString("pem") + "\n", keyPem: await exportKeyPem(lib, keys.privateKey) + "\n" };
+    serial: serialNumber(),
+    keyUsage: [KeyUsage.digitalSignature, KeyUsage.keyEncipherment],
+    extKeyUsage: [spec.eku],
+    dnsNames: spec.dnsNames,
+    ips: spec.ips,
+  }, { key: ca.key, ca: ca.info });
+  return { certPem, keyPem: keys.privateKeyPem };
 }
 
 // ---------------------------------------------------------------------------------------
