@@ -10,7 +10,7 @@
  * Only the child started here is ever signalled, by its PID.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { compiledEntry, type Runtime } from "./startup.js";
 
@@ -73,13 +73,17 @@ export interface ScaleServer {
   stop(): Promise<void>;
 }
 
-/** The child's program: plain ESM JavaScript, so that the compiled cluster runs without tsx. */
+/**
+ * The child's program: plain ESM JavaScript, so that the compiled cluster runs without tsx.
+ * It runs from a file, not `--input-type=module -e`: worker threads (the SQLite writer)
+ * inherit the process's execArgv, and Node refuses --input-type outside --eval.
+ */
 const CHILD = `
 import v8 from "node:v8";
 import inspector from "node:inspector";
 import { writeFileSync } from "node:fs";
 import { monitorEventLoopDelay } from "node:perf_hooks";
-const [modulePath, optsJson] = process.argv.slice(1);
+const [modulePath, optsJson] = process.argv.slice(2);
 const opts = JSON.parse(optsJson);
 const { startCluster } = await import(modulePath);
 const loop = monitorEventLoopDelay({ resolution: 10 });
@@ -157,7 +161,10 @@ export async function startScaleServer(o: ScaleServerOptions): Promise<ScaleServ
   };
   const heap = o.heapMb ? [`--max-old-space-size=${o.heapMb}`] : [];
   const started = performance.now();
-  const child: ChildProcess = spawn(process.execPath, [...execArgv, ...heap, "--input-type=module", "-e", CHILD, module, JSON.stringify(clusterOpts)], {
+  mkdirSync(o.buildDir, { recursive: true });
+  const childPath = join(o.buildDir, "scale-server-child.mjs");
+  writeFileSync(childPath, CHILD);
+  const child: ChildProcess = spawn(process.execPath, [...execArgv, ...heap, childPath, module, JSON.stringify(clusterOpts)], {
     cwd: o.repoRoot,
     stdio: ["ignore", "ignore", "pipe", "ipc"],
     serialization: "advanced",

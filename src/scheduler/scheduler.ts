@@ -5,7 +5,7 @@
  * schedulers are left alone). Binds through pods/binding; reports core/v1 Events.
  */
 import type { ApiClient } from "../client/client.js";
-import { Informer } from "../client/informer/index.js";
+import { SharedInformerFactory } from "../client/informer/index.js";
 import { systemPriorityClasses } from "../api/scheduling/v1/priorityclass.js";
 import { Cache } from "./cache/cache.js";
 import { nodeHandlers, podHandlers, pvcHandlers, type HandlerDeps } from "./event-handlers.js";
@@ -38,6 +38,11 @@ export interface SchedulerOptions {
   maxInFlightBinds?: number;
   /** Diagnostics (default: silent). */
   log?: (msg: string) => void;
+  /**
+   * The process's shared informers (one pod cache for every component). Default: a factory
+   * of the scheduler's own, stopped with it; a shared one keeps running after stop().
+   */
+  informers?: SharedInformerFactory;
 }
 
 export interface RunningScheduler {
@@ -55,13 +60,24 @@ export async function startScheduler(client: ApiClient, opts: SchedulerOptions =
   const log = opts.log ?? (() => {});
 
   const onError = (err: Error): void => log(`informer: ${err.message}`);
-  const priorityClasses = new Informer<PriorityClass>(client.priorityClasses, { onError });
-  const namespaces = new Informer<Namespace>(client.namespaces, { onError });
-  const pdbs = new Informer<PodDisruptionBudget>(client.pdbs, { onError });
-  const pvcs = new Informer<PersistentVolumeClaim>(client.forKind<PersistentVolumeClaim>("v1", "PersistentVolumeClaim"), { onError });
-  const nodes = new Informer<Node>(client.nodes, { onError });
-  const pods = new Informer<Pod>(client.pods, { onError });
-  const informers: { start(): void; stop(): void; waitForSync(): Promise<void> }[] = [priorityClasses, namespaces, pdbs, pvcs, nodes, pods];
+  // A scope of a shared factory: stopping it detaches our handlers, not the shared informers.
+  const factory = opts.informers?.scoped() ?? new SharedInformerFactory(client, { informerDefaults: { onError } });
+  const priorityClasses = factory.informerFor<PriorityClass>(client.priorityClasses.ref);
+  const namespaces = factory.informerFor<Namespace>(client.namespaces.ref);
+  const pdbs = factory.informerFor<PodDisruptionBudget>(client.pdbs.ref);
+  const pvcs = factory.forKind<PersistentVolumeClaim>("v1", "PersistentVolumeClaim");
+  const nodes = factory.informerFor<Node>(client.nodes.ref);
+  const pods = factory.informerFor<Pod>(client.pods.ref);
+  const informers = [priorityClasses, namespaces, pdbs, pvcs, nodes, pods];
+  try {
+    // Priorities resolve through PriorityClasses: have them before the first pod is queued
+    // (a shared pod informer that has synced replays its pods as soon as a handler is added).
+    priorityClasses.start();
+    await priorityClasses.waitForSync();
+  } catch (err) {
+    factory.stop();
+    throw err;
+  }
 
   const priorityOf = (pod: Pod): number => {
     if (pod.spec?.priority !== undefined && pod.spec.priority !== null) return pod.spec.priority;
@@ -127,13 +143,10 @@ export async function startScheduler(client: ApiClient, opts: SchedulerOptions =
   });
 
   try {
-    // Priorities resolve through PriorityClasses: have them before the first pod is queued.
-    priorityClasses.start();
-    await priorityClasses.waitForSync();
     for (const i of informers) i.start();
     await Promise.all(informers.map((i) => i.waitForSync()));
   } catch (err) {
-    for (const i of informers) i.stop();
+    factory.stop();
     throw err;
   }
   queue.run();
@@ -144,7 +157,7 @@ export async function startScheduler(client: ApiClient, opts: SchedulerOptions =
     schedulerName,
     stats: () => ({ ...loop.stats, pending: queue!.pending(), events: { ...recorder.stats } }),
     stop: () => (stopping ??= (async () => {
-      for (const i of informers) i.stop();
+      factory.stop();
       await loop.stop();
       await Promise.race([recorder.flush(), new Promise((r) => setTimeout(r, 2000).unref())]);
     })()),

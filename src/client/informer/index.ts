@@ -3,3 +3,4 @@ export { Informer, type EventHandler, type HandlerRegistration, type InformerOpt
 export { SharedInformerFactory, type FactoryOptions, type ResourceSource } from "./factory.js";
 export { objectKey, splitKey } from "./keys.js";
 export { IndexedStore, namespaceIndex, type IndexFunc } from "./store.js";
+export { InformerView } from "./view.js";

@@ -370,3 +370,87 @@ test("the factory shares one informer per resource and selectors, merging indexe
   assert.equal(late.hasSynced(), true, "informers created after start() start at once");
   f.stop();
 });
+
+test("scopes of a shared factory share one informer; stopping a scope detaches only its handlers", async () => {
+  const ops = new FakeOps();
+  ops.put("a");
+  const shared = new SharedInformerFactory({ resource: <T extends KubeObject>() => ops as unknown as ResourceOps<T> });
+  const s1 = shared.scoped();
+  const s2 = shared.scoped();
+  const v1 = s1.informerFor(ref);
+  const v2 = s2.informerFor(ref, { indexers: { name: (o) => [o.metadata.name!] } });
+  assert.equal(s1.informerFor(ref), v1, "a scope hands out one view per informer");
+  const r1 = recorder();
+  const r2 = recorder();
+  v1.addHandler(r1.handler);
+  v2.addHandler(r2.handler);
+  s1.start();
+  s2.start();
+  await Promise.all([s1.waitForSync(), s2.waitForSync()]);
+  assert.equal(ops.watchCalls.length, 1, "one watch for both scopes");
+  assert.equal(v1.get("default/a"), v2.get("default/a"), "both read the same cached object");
+  assert.equal(v1.byIndex("name", "a").length, 1, "indexers asked for in one scope serve the other");
+  s1.stop();
+  ops.put("b");
+  await until(() => r2.calls.includes("add default/b"));
+  assert.deepEqual(r1.calls, ["add default/a"], "a stopped scope hears nothing more");
+  assert.equal(v1.isStopped, true);
+  assert.equal(v2.isStopped, false);
+  assert.equal(v2.get("default/b")?.metadata.name, "b", "the shared informer still runs");
+  s2.stop();
+  shared.stop();
+  assert.equal(v2.isStopped, true);
+});
+
+test("a filtered view narrows a shared informer as a selector would, with no cache of its own", async () => {
+  const ops = new FakeOps();
+  ops.put("a", { bound: "yes" });
+  ops.put("b", {});
+  const shared = new SharedInformerFactory({ resource: <T extends KubeObject>() => ops as unknown as ResourceOps<T> });
+  const all = shared.informerFor(ref);
+  const bound = (o: KubeObject): boolean => (o as KubeObject & { data?: Record<string, string> }).data?.bound === "yes";
+  const view = shared.scoped().filtered(ref, bound);
+  const r = recorder();
+  view.addHandler(r.handler);
+  view.start();
+  await view.waitForSync();
+  assert.deepEqual(r.calls, ["add default/a"]);
+  assert.equal(view.get("default/b"), undefined);
+  assert.equal(view.get("default/a"), all.get("default/a"), "the same object as the shared cache holds");
+  assert.deepEqual(view.listKeys(), ["default/a"]);
+  assert.deepEqual(view.byIndex("namespace", "default").map(objectKey), ["default/a"]);
+  ops.put("b", { bound: "yes" });
+  ops.put("a", {});
+  ops.put("b", { bound: "yes", more: "1" });
+  ops.remove("b");
+  ops.put("c", {});
+  ops.remove("a");
+  await until(() => all.get("default/c") !== undefined && all.get("default/a") === undefined);
+  assert.deepEqual(r.calls.map((c) => c.replace(/ \d+->\d+$/, "")), [
+    "add default/a", "add default/b", "delete default/a", "update default/b", "delete default/b",
+  ]);
+  view.stop();
+  shared.stop();
+});
+
+test("cached objects are deep-frozen under the test runner, so a component that mutates one fails", async () => {
+  assert.ok(process.env.NODE_TEST_CONTEXT !== undefined || process.env.TIMONEL_FREEZE_INFORMER_CACHE !== undefined, "run with node --test");
+  const ops = new FakeOps();
+  ops.put("a", { k: "v" });
+  const inf = new Informer(ops);
+  inf.start();
+  await inf.waitForSync();
+  ops.put("b");
+  await until(() => inf.get("default/b") !== undefined);
+  for (const key of ["default/a", "default/b"]) {
+    const obj = inf.get(key)! as KubeObject & { data: Record<string, string> };
+    assert.throws(() => { obj.metadata.name = "x"; }, TypeError);
+    assert.throws(() => { obj.data.k = "w"; }, TypeError);
+  }
+  inf.stop();
+  const loose = new Informer(ops, { freezeObjects: false });
+  loose.start();
+  await loose.waitForSync();
+  assert.equal(Object.isFrozen(loose.get("default/a")), false);
+  loose.stop();
+});

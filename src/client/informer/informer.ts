@@ -4,7 +4,9 @@
  * a watch that ends is resumed from the last resourceVersion seen; a 410 Gone relists and
  * tells the handlers the difference against the cache (adds, updates, deletes). Handlers run
  * synchronously right after the cache changed, so they must only enqueue work. Cached
- * objects are shared by every reader: never mutate them (deepCopy first).
+ * objects are shared by every reader: never mutate them (deepCopy first). Under `node --test`
+ * (or with TIMONEL_FREEZE_INFORMER_CACHE=1) they are deep-frozen, so a component that writes
+ * into one fails its tests instead of corrupting what every other component reads.
  */
 import { StatusError } from "../../machinery/errors.js";
 import type { KubeObject } from "../../machinery/object.js";
@@ -39,6 +41,23 @@ export interface InformerOptions<T> {
   maxBackoffMs?: number;
   /** Told about list/watch failures that are retried (default: a console warning). */
   onError?(err: Error): void;
+  /**
+   * Deep-freeze objects as they enter the cache. Default: under Node's test runner or with
+   * TIMONEL_FREEZE_INFORMER_CACHE=1 (=0 turns it off); never otherwise (it walks every object).
+   */
+  freezeObjects?: boolean;
+}
+
+function freezeByDefault(): boolean {
+  const env = process.env.TIMONEL_FREEZE_INFORMER_CACHE;
+  if (env !== undefined) return env === "1";
+  return process.env.NODE_TEST_CONTEXT !== undefined;
+}
+
+function deepFreeze(v: unknown): void {
+  if (typeof v !== "object" || v === null || Object.isFrozen(v)) return;
+  Object.freeze(v);
+  for (const x of Object.values(v)) deepFreeze(x);
 }
 
 /** A watch shorter than this that delivered nothing counts as a failure, as in client-go. */
@@ -59,10 +78,12 @@ export class Informer<T extends KubeObject = KubeObject> {
   private resyncTimer?: NodeJS.Timeout;
   private resyncMs: number;
   private failures = 0;
+  private readonly freeze: boolean;
 
   constructor(readonly ops: ResourceOps<T>, private readonly opts: InformerOptions<T> = {}) {
     this.store = new IndexedStore<T>(opts.indexers);
     this.resyncMs = opts.resyncMs ?? 0;
+    this.freeze = opts.freezeObjects ?? freezeByDefault();
   }
 
   /** Registers handlers. On an informer that has objects, onAdd replays them to the new handler. */
@@ -197,6 +218,7 @@ export class Informer<T extends KubeObject = KubeObject> {
       seen.add(key);
       const old = this.store.get(key);
       if (old && old.metadata.resourceVersion === obj.metadata.resourceVersion) continue;
+      if (this.freeze) deepFreeze(obj);
       this.store.set(key, obj);
       if (old) this.notify("update", old, obj);
       else this.notify("add", obj);
@@ -268,6 +290,7 @@ export class Informer<T extends KubeObject = KubeObject> {
       case "ADDED":
       case "MODIFIED": {
         const key = objectKey(obj);
+        if (this.freeze) deepFreeze(obj);
         const old = this.store.set(key, obj);
         if (old) this.notify("update", old, obj);
         else this.notify("add", obj);
@@ -275,6 +298,7 @@ export class Informer<T extends KubeObject = KubeObject> {
       }
       case "DELETED": {
         const old = this.store.delete(objectKey(obj));
+        if (this.freeze) deepFreeze(obj);
         if (old) this.notify("delete", obj);
         break;
       }

@@ -2,6 +2,10 @@
  * The informer's cache: objects by key plus secondary indexes (index name → value → keys), as
  * client-go's thread-safe store with indexers. Objects are stored as given and shared with
  * every reader, so nobody may mutate them.
+ *
+ * Built for caches of every pod of a cluster: an index value held by one key (a uid, a
+ * name) stores that key alone, not a one-element Set, and an update whose index values did
+ * not change leaves the index untouched.
  */
 import type { KubeObject } from "../../machinery/object.js";
 
@@ -12,7 +16,8 @@ export const namespaceIndex = "namespace";
 export class IndexedStore<T extends KubeObject> {
   private readonly items = new Map<string, T>();
   private readonly indexers = new Map<string, IndexFunc<T>>();
-  private readonly indices = new Map<string, Map<string, Set<string>>>();
+  /** Index name → value → the key (when one key has the value) or the keys. */
+  private readonly indices = new Map<string, Map<string, string | Set<string>>>();
 
   constructor(indexers: Record<string, IndexFunc<T>> = {}) {
     this.addIndexers({ [namespaceIndex]: (o) => [o.metadata.namespace ?? ""], ...indexers });
@@ -47,8 +52,13 @@ export class IndexedStore<T extends KubeObject> {
     const old = this.items.get(key);
     this.items.set(key, obj);
     for (const [name, fn] of this.indexers) {
-      if (old) this.unindex(name, fn(old), key);
-      this.index(name, fn(obj), key);
+      const values = fn(obj);
+      if (old) {
+        const before = fn(old);
+        if (sameValues(before, values)) continue;
+        this.unindex(name, before, key);
+      }
+      this.index(name, values, key);
     }
     return old;
   }
@@ -65,7 +75,8 @@ export class IndexedStore<T extends KubeObject> {
     const idx = this.indices.get(index);
     if (!idx) throw new Error(`index "${index}" does not exist`);
     const keys = idx.get(value);
-    if (!keys) return [];
+    if (keys === undefined) return [];
+    if (typeof keys === "string") return [this.items.get(keys)!];
     const out: T[] = [];
     for (const k of keys) out.push(this.items.get(k)!);
     return out;
@@ -74,7 +85,9 @@ export class IndexedStore<T extends KubeObject> {
   indexKeys(index: string, value: string): string[] {
     const idx = this.indices.get(index);
     if (!idx) throw new Error(`index "${index}" does not exist`);
-    return [...(idx.get(value) ?? [])];
+    const keys = idx.get(value);
+    if (keys === undefined) return [];
+    return typeof keys === "string" ? [keys] : [...keys];
   }
 
   hasIndex(index: string): boolean {
@@ -94,19 +107,32 @@ export class IndexedStore<T extends KubeObject> {
   private index(name: string, values: string[], key: string): void {
     const idx = this.indices.get(name)!;
     for (const v of values) {
-      let set = idx.get(v);
-      if (!set) idx.set(v, (set = new Set()));
-      set.add(key);
+      const keys = idx.get(v);
+      if (keys === undefined) idx.set(v, key);
+      else if (typeof keys === "string") { if (keys !== key) idx.set(v, new Set([keys, key])); }
+      else keys.add(key);
     }
   }
 
   private unindex(name: string, values: string[], key: string): void {
     const idx = this.indices.get(name)!;
     for (const v of values) {
-      const set = idx.get(v);
-      if (!set) continue;
-      set.delete(key);
-      if (set.size === 0) idx.delete(v);
+      const keys = idx.get(v);
+      if (keys === undefined) continue;
+      if (typeof keys === "string") {
+        if (keys === key) idx.delete(v);
+        continue;
+      }
+      keys.delete(key);
+      if (keys.size === 0) idx.delete(v);
+      // Back to one key: store it alone again.
+      else if (keys.size === 1) idx.set(v, keys.values().next().value!);
     }
   }
+}
+
+function sameValues(a: string[], b: string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

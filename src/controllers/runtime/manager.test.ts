@@ -5,7 +5,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ApiClient, type Transport } from "../../client/index.js";
+import { ApiClient, SharedInformerFactory, type Transport } from "../../client/index.js";
 import { startControllerManager } from "./manager.js";
 import { TerminalError, type ControllerFactory, type Enqueuer, type ReconcileContext, type ReconcileResult } from "./types.js";
 
@@ -136,4 +136,45 @@ test("per-controller worker counts from the options override the spec", async ()
   await until(() => done === 10);
   assert.equal(maxActive, 2);
   await mgr.stop();
+});
+
+test("with the process's shared informers, stop detaches the controllers and leaves the informers running", async () => {
+  // One ConfigMap listed, then a watch the test feeds by hand.
+  let feed: ((line: string) => void) | undefined;
+  let lists = 0;
+  const cm = (name: string, rv: number): string => JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: "ns", resourceVersion: String(rv) } });
+  const transport: Transport = {
+    request: async () => {
+      lists++;
+      return { status: 200, headers: {}, body: `{"apiVersion":"v1","kind":"ConfigMapList","metadata":{"resourceVersion":"1"},"items":[${cm("a", 1)}]}` };
+    },
+    stream: (_req, onLine) => { feed = onLine; return { close() {} }; },
+  };
+  const shared = new SharedInformerFactory(new ApiClient(transport));
+  const heard: string[] = [];
+  const reconciled: string[] = [];
+  const f: ControllerFactory = (deps) => {
+    const inf = deps.informers.forKind("v1", "ConfigMap");
+    return {
+      name: "cm",
+      waitFor: [inf],
+      setup(q) { inf.addHandler({ onAdd: (o) => { heard.push(o.metadata.name!); q.add(`ns/${o.metadata.name}`); } }); },
+      reconcile: async (key) => { reconciled.push(key); },
+    };
+  };
+  const first = await startControllerManager(client, [f], { log: quiet, informers: shared });
+  await until(() => reconciled.length === 1);
+  await first.stop();
+  const inf = shared.forKind("v1", "ConfigMap");
+  assert.equal(inf.isStopped, false, "the shared informer outlives the manager");
+  feed!(`{"type":"ADDED","object":${cm("b", 2)}}`);
+  assert.equal(inf.get("ns/b")?.metadata.name, "b");
+  assert.deepEqual(heard, ["a"], "a stopped manager's handlers are gone");
+  // A second manager (as a new term of leadership would) reads the same cache: no new list.
+  const second = await startControllerManager(client, [f], { log: quiet, informers: shared });
+  await until(() => reconciled.length === 3);
+  assert.deepEqual(heard, ["a", "a", "b"]);
+  assert.equal(lists, 1);
+  await second.stop();
+  shared.stop();
 });

@@ -4,7 +4,8 @@
  * informers have synced runs its workers over a RateLimitedQueue (client-go's processNextWorkItem
  * with controller-runtime's result handling). With leader election, all of that happens only
  * while this manager holds the Lease: each term of leadership builds the controllers afresh
- * (new informers, new queues) and losing the Lease stops them.
+ * (new queues, and new informers or a new scope of the shared ones) and losing the Lease
+ * stops them.
  */
 import { setMaxListeners } from "node:events";
 import type { ApiClient } from "../../client/index.js";
@@ -19,11 +20,20 @@ import {
   type EventRecorder, type ManagerOptions, type ReconcileContext, type RunningManager,
 } from "./types.js";
 
+export interface ManagerRunOptions extends ManagerOptions {
+  /**
+   * The process's shared informers (the scheduler and other components use the same caches).
+   * Each term takes a scope of it, whose stop detaches the term's handlers and leaves the
+   * informers running. Default: a factory of each term's own, stopped with the term.
+   */
+  informers?: SharedInformerFactory;
+}
+
 const defaultWorkers = 5;
 /** How long stop() waits for queued events to be written. */
 const recorderFlushMs = 1000;
 
-export async function startControllerManager(client: ApiClient, factories: ControllerFactory[], opts: ManagerOptions = {}): Promise<RunningManager> {
+export async function startControllerManager(client: ApiClient, factories: ControllerFactory[], opts: ManagerRunOptions = {}): Promise<RunningManager> {
   const mgr = new Manager(client, factories, opts);
   await mgr.start();
   return mgr;
@@ -38,7 +48,7 @@ class Manager implements RunningManager {
   private elector?: LeaderElector;
   private stopped?: Promise<void>;
 
-  constructor(private readonly client: ApiClient, private readonly factories: ControllerFactory[], private readonly opts: ManagerOptions) {
+  constructor(private readonly client: ApiClient, private readonly factories: ControllerFactory[], private readonly opts: ManagerRunOptions) {
     this.log = opts.log ?? ((m) => console.warn(m));
   }
 
@@ -98,7 +108,7 @@ class Manager implements RunningManager {
   }
 
   private async startTerm(): Promise<void> {
-    const informers = new SharedInformerFactory(this.client);
+    const informers = this.opts.informers?.scoped() ?? new SharedInformerFactory(this.client);
     const deps: ControllerDeps = { client: this.client, informers, recorder: (c) => this.recorder(c) };
     const specs = this.factories.map((f) => f(deps));
     const term = new Term(informers, specs.map((spec) => new Runner(spec, {

@@ -10,13 +10,14 @@
  *   nodeStatusReportFrequency;
  * - one pods informer (every bound pod) feeds one rate-limited work queue keyed by pod, so
  *   bursts coalesce and a pod is never worked on twice at once; per pod the simulator keeps
- *   only a small record (its IP, when it was first seen);
+ *   only a small record (its IP, when it was first seen). Given the process's shared
+ *   informers, that informer is a filtered view of the shared pod cache, not a second cache;
  * - writes go through the status subresource with the cached resourceVersion; a 409 re-reads
  *   the pod and plans again.
  */
 import type { Taint } from "kubernetes-types/core/v1.js";
 import type { ApiClient } from "../../../client/client.js";
-import { Informer } from "../../../client/informer/index.js";
+import { Informer, type SharedInformerFactory } from "../../../client/informer/index.js";
 import { RateLimitedQueue } from "../../../client/workqueue/index.js";
 import { StatusError } from "../../../machinery/errors.js";
 import { formatCidr, formatIPv4, nthSubnet, parseCidr, parseIPv4, subnetCount, NodeIpam } from "./ipam.js";
@@ -72,6 +73,11 @@ export interface SimulatedNodeOptions {
   fieldManager?: string;
   /** Errors the simulator recovers from (it retries); default: a throttled line on stderr. */
   onError?: (err: unknown, what: string) => void;
+  /**
+   * The process's shared informers: bound pods are then read from the shared pod cache
+   * (a filtered view) instead of an informer of the simulator's own. It keeps running after stop().
+   */
+  informers?: SharedInformerFactory;
 }
 
 export interface SimulatedNodes {
@@ -348,7 +354,10 @@ class Simulator {
 
   private startPods(): void {
     // One informer for every bound pod; which are ours is a set lookup, not one watch per node.
-    const informer = new Informer<PodObj>(this.client.pods, { fieldSelector: "spec.nodeName!=" });
+    const bound = (p: PodObj): boolean => !!p.spec?.nodeName;
+    const informer = this.opts.informers
+      ? this.opts.informers.filtered<PodObj>(this.client.pods.ref, bound)
+      : new Informer<PodObj>(this.client.pods, { fieldSelector: "spec.nodeName!=" });
     this.informer = informer;
     informer.addHandler({
       onAdd: (p) => this.enqueueIfMine(p),
