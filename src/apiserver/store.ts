@@ -11,7 +11,7 @@ import { errors, field, StatusError, type FieldError } from "../machinery/errors
 import { apiVersionOf, deepCopy, nowRFC3339, type KubeObject } from "../machinery/object.js";
 import type { ResourceDef } from "../machinery/resource.js";
 import { storageKey, storagePrefix } from "../machinery/registry.js";
-import { decodeKV, encodeForStorage } from "./codec.js";
+import { decodeKV, encodeForStorage, withResourceVersion } from "./codec.js";
 import { validateObjectMeta, validateObjectMetaUpdate } from "./meta-validation.js";
 
 /** Records who set which fields (server-side apply's bookkeeping); see machinery/patch. */
@@ -98,8 +98,20 @@ export class ResourceStore {
   }
 
   async create(def: ResourceDef, namespace: string | undefined, input: KubeObject, opts: WriteOptions = {}): Promise<KubeObject> {
+    return (await this.createWithJson(def, namespace, input, opts)).object;
+  }
+
+  /**
+   * create, also returning the created object as JSON (the stored bytes with the new
+   * resourceVersion spliced in) when that is what a client is sent, so the reply is not
+   * encoded a second time. `adopt`: the caller hands `input` over (a freshly decoded body)
+   * and the store changes it in place instead of copying it.
+   */
+  async createWithJson(
+    def: ResourceDef, namespace: string | undefined, input: KubeObject, opts: WriteOptions & { adopt?: boolean } = {},
+  ): Promise<{ object: KubeObject; json?: string }> {
     const now = opts.now ?? new Date();
-    const obj = deepCopy(input);
+    const obj = opts.adopt ? input : deepCopy(input);
     obj.metadata ??= {};
     const meta = obj.metadata;
     if (def.namespaced) {
@@ -127,11 +139,13 @@ export class ResourceStore {
     for (const p of this.admission) await p.admit({ operation: "CREATE", def, object: obj, dryRun: !!opts.dryRun, store: this, subresource: opts.subresource });
     if (opts.fieldManager) this.fieldManager?.recordUpdate(def, undefined, obj, opts.fieldManager, opts.subresource, now);
     dropEmptyMeta(obj);
-    if (opts.dryRun) return obj;
+    if (opts.dryRun) return { object: obj };
     const key = storageKey(def, meta.namespace, meta.name!);
     try {
-      const { kv } = await this.backend.create(key, encodeForStorage(this.toStorage(def, obj)));
-      return withRv(obj, kv.modRevision);
+      const stored = encodeForStorage(this.toStorage(def, obj));
+      const { kv } = await this.backend.create(key, stored);
+      // A kind stored as another version is served in its own form: that JSON is not the reply.
+      return { object: withRv(obj, kv.modRevision), json: def.storedAs ? undefined : withResourceVersion(stored, kv.modRevision) };
     } catch (err) {
       if (err instanceof KeyExistsError) throw errors.alreadyExists(def.plural, def.group, meta.name!);
       throw err;

@@ -58,7 +58,68 @@ function goType(node: SchemaNode | undefined, schemas: SchemaSet): string {
 export function firstTypeError(value: unknown, schemaName: string, schemas: SchemaSet): string | undefined {
   const root = schemas.get(schemaName);
   if (!root) return undefined;
+  // Nearly every body is well typed: a walk without paths or names says so; only a body that
+  // fails it is walked again to word the error.
+  if (wellTyped(value, root, schemas)) return undefined;
   return check(value, root, schemas, goStructName(schemaName), "");
+}
+
+/** What `check` needs of a schema node, worked out once per node and schema set. */
+interface Resolved {
+  /** Undefined: nothing to check (no schema, int-or-string, preserve-unknown-fields, no type). */
+  type?: string;
+  quantity: boolean;
+  node?: SchemaNode;
+}
+
+const resolvedBySet = new WeakMap<SchemaSet, WeakMap<SchemaNode, Resolved>>();
+
+function resolve(node: SchemaNode, schemas: SchemaSet): Resolved {
+  let cache = resolvedBySet.get(schemas);
+  if (!cache) resolvedBySet.set(schemas, (cache = new WeakMap()));
+  let r = cache.get(node);
+  if (r) return r;
+  const ref = refName(node);
+  const n = ref ? schemas.get(ref) : node;
+  if (!n || n["x-kubernetes-int-or-string"] || n["x-kubernetes-preserve-unknown-fields"]) r = { quantity: false };
+  else if (ref === "io.k8s.apimachinery.pkg.api.resource.Quantity") r = { quantity: true, node: n };
+  else r = { type: n.type, quantity: false, node: n };
+  // A schema set's definitions do not change (Shapes caches its resolutions the same way).
+  cache.set(node, r);
+  return r;
+}
+
+/** The same judgement as `check`, without building paths or Go names. */
+function wellTyped(value: unknown, node: SchemaNode, schemas: SchemaSet): boolean {
+  if (value === null || value === undefined) return true;
+  const r = resolve(node, schemas);
+  if (r.quantity) return typeof value === "string" || typeof value === "number";
+  switch (r.type) {
+    case "string": return typeof value === "string";
+    case "boolean": return typeof value === "boolean";
+    case "integer": return typeof value === "number" && Number.isInteger(value);
+    case "number": return typeof value === "number";
+    case "array": {
+      if (!Array.isArray(value)) return false;
+      const items = r.node!.items;
+      if (!items) return true;
+      for (let i = 0; i < value.length; i++) if (!wellTyped(value[i], items, schemas)) return false;
+      return true;
+    }
+    case "object": {
+      if (typeof value !== "object" || Array.isArray(value)) return false;
+      const n = r.node!;
+      const props = n.properties;
+      const ap = typeof n.additionalProperties === "object" ? n.additionalProperties : undefined;
+      for (const k in value as Record<string, unknown>) {
+        const prop = props?.[k] ?? ap;
+        if (prop && !wellTyped((value as Record<string, unknown>)[k], prop, schemas)) return false;
+      }
+      return true;
+    }
+    default:
+      return true;
+  }
 }
 
 function check(value: unknown, node: SchemaNode, schemas: SchemaSet, struct: string, path: string): string | undefined {

@@ -6,9 +6,11 @@ import { dryRunAll, fieldManagerOf, objectResponse } from "./respond.js";
 
 export async function handleCreate(ctx: HandlerContext): Promise<ApiResponse> {
   const obj = await decodeObjectBody(ctx);
-  const created = await ctx.store.create(ctx.def, ctx.info.namespace, obj, {
+  // The decoded body is this request's own: the store may keep and change it.
+  const created = await ctx.store.createWithJson(ctx.def, ctx.info.namespace, obj, {
     dryRun: dryRunAll(ctx.req.query),
     fieldManager: fieldManagerOf(ctx),
+    adopt: true,
   });
-  return objectResponse(ctx, 201, created);
+  return objectResponse(ctx, 201, created.object, created.json);
 }

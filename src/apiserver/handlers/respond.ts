@@ -4,7 +4,8 @@ import { buildTable, parseIncludeObject, tableContentType, wantsTable } from "..
 import type { ApiResponse } from "../types.js";
 import type { HandlerContext } from "./context.js";
 
-export function objectResponse(ctx: HandlerContext, status: number, obj: KubeObject): ApiResponse {
+/** `json`: the object already encoded (as stored), sent as is when the client wants JSON. */
+export function objectResponse(ctx: HandlerContext, status: number, obj: KubeObject, json?: string): ApiResponse {
   const headers: Record<string, string | string[]> = { "content-type": "application/json" };
   if (ctx.warnings.length) headers.warning = ctx.warnings.map(warningHeader);
   const tv = wantsTable(ctx.req.headers.accept);
@@ -12,7 +13,7 @@ export function objectResponse(ctx: HandlerContext, status: number, obj: KubeObj
     const t = buildTable(ctx.def, [obj], parseIncludeObject(ctx.req.query.get("includeObject")), { resourceVersion: obj.metadata.resourceVersion }, tv);
     return { status, headers: { ...headers, "content-type": tableContentType }, body: JSON.stringify(t) };
   }
-  return { status, headers, body: JSON.stringify(obj) };
+  return { status, headers, body: json ?? JSON.stringify(obj) };
 }
 
 /** RFC 7234 warning header, as upstream writes it: `299 - "text"`. */

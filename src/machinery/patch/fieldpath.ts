@@ -10,14 +10,34 @@ import { isPlainObject } from "../object.js";
 export type PathElement = string;
 export type FieldPath = readonly PathElement[];
 
-export const fieldElement = (name: string): PathElement => `f:${name}`;
+/**
+ * Field elements are made for every field of every write and then used as property keys and
+ * compared: the same names recur, so their elements are kept (up to a bound, as map keys
+ * such as label names are open-ended) and reused already flat and internalized.
+ */
+const fieldElements = new Map<string, PathElement>();
+const maxFieldElements = 10_000;
+
+export function fieldElement(name: string): PathElement {
+  let pe = fieldElements.get(name);
+  if (pe === undefined) {
+    pe = `f:${name}`;
+    if (fieldElements.size < maxFieldElements) fieldElements.set(name, pe);
+  }
+  return pe;
+}
 export const valueElement = (v: unknown): PathElement => `v:${JSON.stringify(v)}`;
 export const indexElement = (i: number): PathElement => `i:${i}`;
 
 /** `k:{...}` with the key fields in name order, as upstream sorts them. */
 export function keyElement(fields: Record<string, unknown>): PathElement {
+  const names = Object.keys(fields);
+  let ordered = true;
+  for (let i = 1; i < names.length && ordered; i++) ordered = names[i - 1]! < names[i]!;
+  // Usually one key, or keys already in order (containerPort, protocol): no copy needed.
+  if (ordered) return `k:${JSON.stringify(fields)}`;
   const sorted: Record<string, unknown> = {};
-  for (const k of Object.keys(fields).sort()) sorted[k] = fields[k];
+  for (const k of names.sort()) sorted[k] = fields[k];
   return `k:${JSON.stringify(sorted)}`;
 }
 
@@ -93,6 +113,99 @@ export function compareElements(a: PathElement, b: PathElement): number {
       return 0;
     }
   }
+}
+
+/**
+ * Sorts path elements in place in upstream's order (compareElements), parsing each key or
+ * value element once rather than on every comparison. Field names alone sort as plain strings.
+ */
+export function sortElements(pes: PathElement[]): PathElement[] {
+  let fieldsOnly = true;
+  for (const pe of pes) {
+    if (pe.charCodeAt(0) !== 102 /* f */) {
+      fieldsOnly = false;
+      break;
+    }
+  }
+  // Same "f:" prefix: comparing whole elements compares the names, code unit by code unit.
+  if (fieldsOnly) return pes.sort();
+  const decoded = pes.map(decodeElement);
+  decoded.sort(compareDecoded);
+  for (let i = 0; i < decoded.length; i++) pes[i] = decoded[i]!.pe;
+  return pes;
+}
+
+/** Sorts `[element, value]` pairs in place by element, in upstream's order (see sortElements). */
+export function sortEntries<T>(entries: [PathElement, T][]): void {
+  if (entries.length < 2) return;
+  let fieldsOnly = true;
+  for (const [pe] of entries) {
+    if (pe.charCodeAt(0) !== 102 /* f */) {
+      fieldsOnly = false;
+      break;
+    }
+  }
+  if (fieldsOnly) {
+    // Objects often list their fields in order already (apiVersion, kind, metadata, spec...).
+    let sorted = true;
+    for (let i = 1; i < entries.length && sorted; i++) sorted = entries[i - 1]![0] < entries[i]![0];
+    if (!sorted) entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    return;
+  }
+  const decoded = entries.map((e) => ({ d: decodeElement(e[0]), e }));
+  decoded.sort((a, b) => compareDecoded(a.d, b.d));
+  for (let i = 0; i < decoded.length; i++) entries[i] = decoded[i]!.e;
+}
+
+interface DecodedElement {
+  pe: PathElement;
+  order: number;
+  body: string;
+  /** `v:` value, `i:` index, `k:` key fields. */
+  value?: unknown;
+  fields?: [string, unknown][];
+}
+
+function decodeElement(pe: PathElement): DecodedElement {
+  const body = pe.slice(2);
+  const d: DecodedElement = { pe, order: kindOrder[pe[0]!] ?? 9, body };
+  if (pe[0] === "i") d.value = Number(body);
+  else if (pe[0] === "v") d.value = JSON.parse(body);
+  else if (pe[0] === "k") d.fields = Object.entries(JSON.parse(body) as Record<string, unknown>);
+  return d;
+}
+
+function compareDecoded(a: DecodedElement, b: DecodedElement): number {
+  if (a.order !== b.order) return a.order - b.order;
+  switch (a.pe[0]) {
+    case "f":
+      return a.body < b.body ? -1 : a.body > b.body ? 1 : 0;
+    case "i":
+      return (a.value as number) - (b.value as number);
+    case "v":
+      return compareValues(a.value, b.value);
+    case "k": {
+      const fa = a.fields!;
+      const fb = b.fields!;
+      if (fa.length !== fb.length) return fa.length - fb.length;
+      for (let i = 0; i < fa.length; i++) {
+        const [na, va] = fa[i]!;
+        const [nb, vb] = fb[i]!;
+        if (na !== nb) return na < nb ? -1 : 1;
+        const c = compareValues(va, vb);
+        if (c !== 0) return c;
+      }
+      return 0;
+    }
+    default:
+      return compareElements(a.pe, b.pe);
+  }
+}
+
+/** True when `o` has an enumerable key (no array of keys is built). */
+export function hasKeys(o: object): boolean {
+  for (const _ in o) return true;
+  return false;
 }
 
 export class FieldSet {
@@ -204,18 +317,30 @@ export class FieldSet {
     return out;
   }
 
-  /** The FieldsV1 JSON object: `{}` for a leaf, `".": {}` when a path is also a member. */
+  /**
+   * The FieldsV1 JSON object: `{}` for a leaf, `".": {}` when a path is also a member. A
+   * child whose subtree owns nothing writes no keys, and is left out like an empty set.
+   */
   toFieldsV1(): Record<string, unknown> {
     const out: Record<string, unknown> = {};
-    const keys = new Set<PathElement>([...this.members, ...this.children.keys()]);
-    for (const pe of [...keys].sort(compareElements)) {
+    const keys: PathElement[] = [];
+    for (const m of this.members) keys.push(m);
+    for (const pe of this.children.keys()) if (!this.members.has(pe)) keys.push(pe);
+    if (keys.length > 1) sortElements(keys);
+    for (let i = 0; i < keys.length; i++) {
+      const pe = keys[i]!;
       const c = this.children.get(pe);
-      if (c && !c.empty) {
-        const body: Record<string, unknown> = {};
-        if (this.members.has(pe)) body["."] = {};
-        Object.assign(body, c.toFieldsV1());
-        out[pe] = body;
-      } else if (this.members.has(pe)) {
+      const member = this.members.has(pe);
+      const sub = c?.toFieldsV1();
+      if (sub !== undefined && hasKeys(sub)) {
+        if (member) {
+          const body: Record<string, unknown> = { ".": {} };
+          for (const k in sub) body[k] = sub[k];
+          out[pe] = body;
+        } else {
+          out[pe] = sub;
+        }
+      } else if (member) {
         out[pe] = {};
       }
     }

@@ -172,3 +172,82 @@ test("identities, printing and encoding order", () => {
   assert.deepEqual(decodeManagedFields(enc).map((e) => e.set.paths()), [[["f:a"]], [["f:a"]], [["f:a"]]]);
   assert.deepEqual(decodeManagedFields([{ manager: "bad", fieldsV1: { nope: 1 } as Record<string, unknown> }]), []);
 });
+
+test("create: the one-walk field set equals comparing against the zero value, on varied objects", async () => {
+  const { builtinSchemas } = await import("../../api/schemas.js");
+  const { SchemaRef } = await import("./schema-ref.js");
+  const { compare, withoutFields, zeroSkeleton } = await import("./typed.js");
+  const { stripMeta } = await import("./managed-fields.js");
+  const schemas = builtinSchemas();
+  // What the general path computes for a create (kept here as the reference).
+  const reference = (obj: KubeObject, typeName: string, ignore: string[] | undefined) => {
+    const ref = SchemaRef.root(schemas, typeName);
+    const c = compare(zeroSkeleton(obj, ref), obj, ref);
+    return stripMeta(withoutFields(c.modified.union(c.added), ignore)).toFieldsV1();
+  };
+  const fast = (obj: KubeObject, typeName: string, ignore: string[] | undefined) => {
+    const o = structuredClone(obj);
+    updateManagedFields({ updated: o, manager: "m", operation: "Update", apiVersion: "v1", now: t0, schemas, typeName, ignoreFields: ignore });
+    return o.metadata.managedFields?.[0]?.fieldsV1 ?? {};
+  };
+  const pod = (): KubeObject => ({
+    apiVersion: "v1", kind: "Pod",
+    metadata: { name: "p", namespace: "d", labels: { a: "b" }, annotations: {}, finalizers: [], ownerReferences: [{ apiVersion: "v1", kind: "X", name: "x", uid: "u" }], creationTimestamp: null },
+    spec: {
+      containers: [
+        { name: "c", image: "i", ports: [{ containerPort: 80 }, { containerPort: 80 }, { containerPort: 81, protocol: "UDP" }], env: [{ name: "A", value: "1" }, { name: "B" }], resources: {}, args: [], command: ["a", "b"] },
+        { name: "c", image: "dup" },
+        { image: "nameless" },
+      ],
+      volumes: [], tolerations: [{ key: "k", operator: "Exists" }], nodeSelector: {}, securityContext: {},
+      affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [] } } },
+      priority: null, undefinedField: undefined,
+    },
+    status: {},
+  });
+  const cases: [KubeObject, string][] = [
+    [pod(), "io.k8s.api.core.v1.Pod"],
+    [{ ...pod(), status: { phase: "Pending", conditions: [{ type: "Ready", status: "True" }] } }, "io.k8s.api.core.v1.Pod"],
+    [{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c" }, data: { a: "1", b: "" }, binaryData: {} }, "io.k8s.api.core.v1.ConfigMap"],
+    [{ apiVersion: "v1", kind: "Service", metadata: { name: "s" }, spec: { ports: [{ port: 80, targetPort: "http" }, { port: 80, protocol: "UDP" }], selector: { a: "b" }, type: "ClusterIP", ipFamilies: ["IPv4"], clusterIPs: [] } }, "io.k8s.api.core.v1.Service"],
+    [{ apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "d" }, spec: { selector: { matchLabels: { a: "b" } }, template: { metadata: {}, spec: { containers: [] } }, strategy: {} } }, "io.k8s.api.apps.v1.Deployment"],
+    [{ apiVersion: "x/v1", kind: "Unknown", metadata: { name: "u", labels: {} }, spec: { a: [1, 2, { b: {} }], c: {}, d: null } }, "no.such.Type"],
+    [{ apiVersion: "v1", kind: "Namespace", metadata: { name: "n" }, spec: { finalizers: ["kubernetes"] }, status: { phase: "Active" } }, "io.k8s.api.core.v1.Namespace"],
+  ];
+  for (const [obj, typeName] of cases) {
+    for (const ignore of [undefined, ["status"], ["spec.containers"]]) {
+      assert.deepEqual(fast(obj, typeName, ignore), reference(obj, typeName, ignore), `${obj.kind} ignoring ${String(ignore)}`);
+    }
+  }
+  // Random values grafted anywhere into a pod: the two must agree on all of them.
+  let seed = 7;
+  const rnd = (n: number) => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % n; };
+  const randomValue = (depth: number): unknown => {
+    switch (rnd(depth > 2 ? 4 : 7)) {
+      case 0: return null;
+      case 1: return rnd(100);
+      case 2: return "s";
+      case 3: return rnd(2) === 0;
+      case 4: return [];
+      case 5: return Array.from({ length: rnd(3) }, () => randomValue(depth + 1));
+      default: {
+        const o: Record<string, unknown> = {};
+        for (let i = rnd(4); i > 0; i--) o[["name", "port", "x", "containerPort", "key", "value"][rnd(6)]!] = randomValue(depth + 1);
+        return o;
+      }
+    }
+  };
+  for (let i = 0; i < 300; i++) {
+    const obj = pod();
+    let at: Record<string, unknown> = obj as unknown as Record<string, unknown>;
+    for (let d = rnd(4); d > 0; d--) {
+      const keys = Object.keys(at).filter((k) => at[k] !== null && typeof at[k] === "object");
+      if (!keys.length) break;
+      const next = at[keys[rnd(keys.length)]!];
+      at = (Array.isArray(next) ? next[0] ?? {} : next) as Record<string, unknown>;
+      if (typeof at !== "object" || at === null) break;
+    }
+    if (typeof at === "object" && at !== null && !Array.isArray(at)) at[["spec", "status", "containers", "labels", "ports", "zz", "metadata"][rnd(7)]!] = randomValue(0);
+    assert.deepEqual(fast(obj, "io.k8s.api.core.v1.Pod", ["status"]), reference(obj, "io.k8s.api.core.v1.Pod", ["status"]), JSON.stringify(obj));
+  }
+});

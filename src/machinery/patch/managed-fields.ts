@@ -9,6 +9,7 @@ import { isPlainObject, nowRFC3339, type KubeObject, type ManagedFieldsEntry } f
 import { FieldSet, fieldElement } from "./fieldpath.js";
 import { SchemaRef } from "./schema-ref.js";
 import { compare, withoutFields, zeroSkeleton } from "./typed.js";
+import { createdFieldsV1 } from "./created-fields.js";
 
 export interface ManagedEntry {
   manager: string;
@@ -165,6 +166,7 @@ export function updateManagedFields(o: UpdateManagedFieldsOptions): void {
   const ref = SchemaRef.root(o.schemas, o.typeName);
   const sent = o.updated.metadata?.managedFields;
   let entries = decodeManagedFields(!o.subresource && Array.isArray(sent) && sent.length ? sent : o.live?.metadata?.managedFields);
+  if (!o.live && entries.length === 0 && recordCreate(o, ref)) return;
   // Compared only, never changed: views are enough (this runs on every write).
   const after = viewWithoutManagedFields(o.updated);
   const before = o.live ? viewWithoutManagedFields(o.live) : zeroSkeleton(after, ref);
@@ -189,6 +191,26 @@ export function updateManagedFields(o: UpdateManagedFieldsOptions): void {
   }
   entries = capUpdateManagers(entries.filter((e) => !e.set.empty));
   setManagedFields(o.updated, encodeManagedFields(entries));
+}
+
+/**
+ * A create with no managed fields to carry: the writer owns every field it set. The same
+ * set as comparing against the kind's zero value, written as FieldsV1 in one walk of the
+ * object (see created-fields.ts). False when the reset fields are nested paths, which only
+ * the general bookkeeping handles.
+ */
+function recordCreate(o: UpdateManagedFieldsOptions, ref: SchemaRef): boolean {
+  const ignore = o.ignoreFields ?? [];
+  if (ignore.some((f) => f.includes("."))) return false;
+  const fieldsV1 = createdFieldsV1(viewWithoutManagedFields(o.updated), ref, new Set(ignore));
+  if (!fieldsV1) {
+    setManagedFields(o.updated, []);
+    return true;
+  }
+  const entry: ManagedFieldsEntry = { manager: o.manager, operation: "Update", apiVersion: o.apiVersion, time: nowRFC3339(o.now), fieldsType: "FieldsV1", fieldsV1 };
+  if (o.subresource) entry.subresource = o.subresource;
+  setManagedFields(o.updated, [entry]);
+  return true;
 }
 
 export function setManagedFields(obj: KubeObject, list: ManagedFieldsEntry[]): void {

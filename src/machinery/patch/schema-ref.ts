@@ -10,19 +10,35 @@ import type { SchemaNode, SchemaSet } from "../schema.js";
 
 export type ListRelation = "atomic" | "set" | "map";
 
+const rootCache = new WeakMap<SchemaSet, WeakMap<SchemaNode, SchemaRef>>();
+
 export class SchemaRef {
   /** The node as written at its use site (list extensions live there), unresolved. */
   readonly raw: SchemaNode | undefined;
   /** The node after `$ref` resolution; undefined when there is no schema. */
   readonly node: SchemaNode | undefined;
 
+  // Children and list relations, computed once per ref (a ref never changes).
+  private fieldRefs?: Map<string, SchemaRef>;
+  private valueRef?: SchemaRef;
+  private noneRef?: SchemaRef;
+  private itemRef?: SchemaRef;
+  private relation?: { relation: ListRelation; keys: string[] };
+
   constructor(readonly set: SchemaSet | undefined, raw: SchemaNode | undefined) {
     this.raw = raw;
     this.node = set && raw ? set.resolve(raw) : raw;
   }
 
+  /** Roots are shared per schema node, so the children each one caches serve every later walk. */
   static root(set: SchemaSet | undefined, typeName: string): SchemaRef {
-    return new SchemaRef(set, set?.get(typeName));
+    const node = set?.get(typeName);
+    if (!set || !node) return new SchemaRef(set, node);
+    let bySet = rootCache.get(set);
+    if (!bySet) rootCache.set(set, (bySet = new WeakMap()));
+    let r = bySet.get(node);
+    if (!r) bySet.set(node, (r = new SchemaRef(set, node)));
+    return r;
   }
 
   static none(): SchemaRef {
@@ -58,17 +74,23 @@ export class SchemaRef {
   /** The schema of a map member or struct field; deduced when unknown. */
   child(name: string): SchemaRef {
     const n = this.node;
-    if (!n || this.deduced) return new SchemaRef(this.set, undefined);
+    if (!n || this.deduced) return (this.noneRef ??= new SchemaRef(this.set, undefined));
     const p = n.properties && Object.hasOwn(n.properties, name) ? n.properties[name] : undefined;
-    if (p) return new SchemaRef(this.set, p);
-    if (typeof n.additionalProperties === "object") return new SchemaRef(this.set, n.additionalProperties);
-    return new SchemaRef(this.set, undefined);
+    if (p) {
+      // Declared fields only: map keys (labels...) are unbounded and all share one ref below.
+      const kids = (this.fieldRefs ??= new Map());
+      let r = kids.get(name);
+      if (!r) kids.set(name, (r = new SchemaRef(this.set, p)));
+      return r;
+    }
+    if (typeof n.additionalProperties === "object") return (this.valueRef ??= new SchemaRef(this.set, n.additionalProperties));
+    return (this.noneRef ??= new SchemaRef(this.set, undefined));
   }
 
   /** The schema of list items; deduced when unknown. */
   item(): SchemaRef {
     const n = this.node;
-    return new SchemaRef(this.set, n && !this.deduced ? n.items : undefined);
+    return (this.itemRef ??= new SchemaRef(this.set, n && !this.deduced ? n.items : undefined));
   }
 
   /** `x-kubernetes-map-type: atomic` (e.g. LabelSelector): the map is one leaf for apply. */
@@ -92,6 +114,10 @@ export class SchemaRef {
    * kube-openapi's schema conversion does; anything else is atomic.
    */
   listRelation(): { relation: ListRelation; keys: string[] } {
+    return (this.relation ??= this.computeListRelation());
+  }
+
+  private computeListRelation(): { relation: ListRelation; keys: string[] } {
     if (this.deduced) return { relation: "atomic", keys: [] };
     const lt = this.ext("x-kubernetes-list-type");
     if (lt === "map") {

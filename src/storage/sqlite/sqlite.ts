@@ -97,11 +97,12 @@ interface PendingWrite extends WriteOp {
  * registers it first and then imports `writer.ts`.
  */
 function startWriter(data: WriterData): Worker {
-  if (!import.meta.url.endsWith(".ts")) return new Worker(new URL("./writer.js", import.meta.url), { workerData: data });
+  // No inherited flags: the writer needs none, and some (`--input-type`, `-e`) stop a worker from starting.
+  if (!import.meta.url.endsWith(".ts")) return new Worker(new URL("./writer.js", import.meta.url), { workerData: data, execArgv: [] });
   const tsx = import.meta.resolve("tsx/esm/api");
   const entry = new URL("./writer.ts", import.meta.url).href;
   const code = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
-  return new Worker(code, { eval: true, workerData: data });
+  return new Worker(code, { eval: true, workerData: data, execArgv: [] });
 }
 
 /**
