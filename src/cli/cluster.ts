@@ -25,8 +25,10 @@ import { ensurePki } from "./pki.js";
 import { buildKubeconfig, mergeKubeconfig, writeKubeconfig } from "./kubeconfig.js";
 import type { ApiRequest, ApiResponse } from "../apiserver/types.js";
 import { ApiClient } from "../client/client.js";
+import { SharedInformerFactory } from "../client/informer/index.js";
 import { inProcessTransport } from "../client/inprocess.js";
 import { startSimulatedNodes, type SimulatedNodeOptions } from "../node/runtime/fake/index.js";
+import { simulatedClearOf, startClusterNodeAgent, type NodeAgentClusterOptions } from "./node-agent.js";
 import { startDisruptionController } from "../controllers/disruption/index.js";
 import { startControllerManager, type ControllerFactory } from "../controllers/runtime/index.js";
 import { replicaSetController, replicationControllerController } from "../controllers/replicaset/index.js";
@@ -64,6 +66,11 @@ export interface ClusterOptions {
   components?: boolean;
   /** Register this many simulated (kwok-like) nodes, with these options. */
   simulatedNodes?: SimulatedNodeOptions;
+  /**
+   * Run a node agent for this machine (`timonel up` does; absent = no agent, API only).
+   * With both, simulated nodes take pod ranges clear of the agent's pod CIDR.
+   */
+  nodeAgent?: NodeAgentClusterOptions;
 }
 
 export interface Cluster {
@@ -99,18 +106,19 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     const seams = defaultSeams(registry);
     const saDef = registry.lookup("", "v1", "serviceaccounts")!;
     const store = new ResourceStore(backend, seams.fieldManager, [
-      namespaceLifecycle(() => nsDef),
+      namespaceLifecycle(() => nsDef, () => hub),
       // Pods default to the `default` ServiceAccount, which the serviceaccount controller
       // creates: without the controllers (components: false) the plugin would only refuse pods.
       ...(opts.components !== false ? [serviceAccountAdmission(() => saDef)] : []),
-      priorityAdmission(() => registry.lookup("scheduling.k8s.io", "v1", "priorityclasses")!),
+      priorityAdmission(() => registry.lookup("scheduling.k8s.io", "v1", "priorityclasses")!, () => hub),
       serviceIPs({ cidr: serviceCidr }),
     ]);
-    const hub = new WatchHub(backend);
+    const hub: WatchHub = new WatchHub(backend);
     await hub.start();
     cleanups.push(() => hub.close());
     let ready = false;
-    const api = new ApiServer({ ...seams, registry, store, hub, readyChecks: { storage: () => ready } });
+    const nodeClient = { caPem: pki.caPem, certPem: pki.kubeletClientCertPem, keyPem: pki.kubeletClientKeyPem };
+    const api = new ApiServer({ ...seams, registry, store, hub, nodeClient, readyChecks: { storage: () => ready } });
     seams.install(api);
     const compactor = startCompactor(backend, { windowMs: opts.compactionWindowMs ?? 5 * 60_000 });
     cleanups.push(() => compactor.stop());
@@ -139,17 +147,28 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     // The built-in components cache whole kinds (every pod); managedFields are half of a pod.
     const client = new ApiClient(inProcessTransport(handle), { stripManagedFields: true });
     // Components stop before the server they talk to (cleanups run front to back).
+    // One set of informers for every in-process component: one cache of each kind (pods
+    // above all), one watch decoded once. Components stop first and only detach from it.
+    const informers = new SharedInformerFactory(client);
+    cleanups.unshift(() => informers.stop());
     if (opts.components !== false) {
-      const disruption = await startDisruptionController(client);
+      const disruption = await startDisruptionController(client, { factory: informers });
       cleanups.unshift(() => disruption.stop());
-      const manager = await startControllerManager(client, builtinControllers());
+      const manager = await startControllerManager(client, builtinControllers(), { informers });
       cleanups.unshift(() => manager.stop());
-      const scheduler = await startScheduler(client);
+      const scheduler = await startScheduler(client, { informers });
       cleanups.unshift(() => scheduler.stop());
     }
     if (opts.simulatedNodes && opts.simulatedNodes.count > 0) {
-      const sim = await startSimulatedNodes(client, opts.simulatedNodes);
+      const simOpts = opts.nodeAgent ? simulatedClearOf(opts.simulatedNodes, opts.nodeAgent.podCIDR) : opts.simulatedNodes;
+      const sim = await startSimulatedNodes(client, { ...simOpts, informers });
       cleanups.unshift(() => sim.stop());
+    }
+    informers.start();
+    if (opts.nodeAgent) {
+      const tls = { caPem: pki.caPem, certPem: pki.nodeServingCertPem, keyPem: pki.nodeServingKeyPem };
+      const agent = await startClusterNodeAgent(client, { dataDir, serviceCidr, tls }, opts.nodeAgent);
+      cleanups.unshift(() => agent.stop());
     }
     let stopped: Promise<void> | undefined;
     return {

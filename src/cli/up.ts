@@ -1,12 +1,16 @@
 /** `timonel up`: a whole cluster in this process, ready in well under a second. */
-import { helpText, intFlag, parseFlags, type CommandSpec } from "./args.js";
+import { helpText, intFlag, parseFlags, UsageError, type CommandSpec } from "./args.js";
 import { defaultDataDir, startCluster } from "./cluster.js";
+import { resolveRuntime, runtimeChoices, type NodeAgentClusterOptions, type RuntimeChoice } from "./node-agent.js";
 import { parseNodeLabels, parseTaints, type SimulatedNodeOptions } from "../node/runtime/fake/index.js";
+import { nodeNameFor } from "../node/agent/host.js";
+import { defaultPodCIDR } from "../node/agent/node-status.js";
+import { parseCidr, parseIPv4 } from "../machinery/cidr.js";
 
 export const upCommand: CommandSpec = {
   name: "up",
   summary: "Start a single-process Kubernetes-compatible cluster on this machine and write a kubeconfig for it.",
-  usage: "timonel up [--data-dir DIR] [--port N] [--write-kubeconfig PATH] [--storage sqlite|memory] [--token-file FILE] [--simulated-nodes N ...]",
+  usage: "timonel up [--data-dir DIR] [--port N] [--write-kubeconfig PATH] [--storage sqlite|memory] [--token-file FILE] [--runtime runc|process|fake] [--node-name NAME] [--no-agent] [--simulated-nodes N ...]",
   flags: {
     "data-dir": { type: "string", value: "DIR", description: "Where the cluster keeps its state, certificates and kubeconfig; a second start on the same directory resumes the same cluster.", default: "~/.timonel, or /var/lib/timonel as root" },
     port: { type: "string", value: "N", description: "HTTPS port of the API server (0 picks a free port).", default: "6443" },
@@ -14,6 +18,11 @@ export const upCommand: CommandSpec = {
     storage: { type: "string", value: "NAME", description: "Storage backend: sqlite (durable) or memory (lost on exit).", default: "sqlite" },
     "token-file": { type: "string", value: "FILE", description: "Static bearer tokens, one per line: token,user,uid,\"group1,group2\"." },
     "service-cidr": { type: "string", value: "CIDR", description: "Range that Service ClusterIPs come from.", default: "10.96.0.0/12" },
+    runtime: { type: "string", value: "NAME", description: "How this machine's node agent runs pods: runc (containers; root with runc and conmon), process (host processes, no isolation) or fake (one simulated node, no containers).", default: "runc when root with runc and conmon, else process" },
+    "node-name": { type: "string", value: "NAME", description: "Name of this machine's Node.", default: "the hostname, lowercased" },
+    "node-ip": { type: "string", value: "IP", description: "The Node's InternalIP.", default: "the first non-loopback IPv4 address" },
+    "pod-cidr": { type: "string", value: "CIDR", description: "Pod address range of this node (an existing Node keeps its own).", default: defaultPodCIDR },
+    "no-agent": { type: "boolean", description: "Run no node agent: the API server and controllers only (pods stay Pending unless --simulated-nodes)." },
     "simulated-nodes": { type: "string", value: "N", description: "Register N simulated nodes (as kwok does): pods bound to them go Running without containers.", default: "0" },
     "simulated-node-cpu": { type: "string", value: "QTY", description: "CPU capacity of each simulated node.", default: "32" },
     "simulated-node-memory": { type: "string", value: "QTY", description: "Memory capacity of each simulated node.", default: "256Gi" },
@@ -39,11 +48,65 @@ function simulatedNodeOptions(values: Record<string, string | boolean | undefine
   return opts;
 }
 
+/** The node agent's options from the flags (undefined with --no-agent), checked before anything starts. */
+function nodeAgentOptions(values: Record<string, string | boolean | undefined>): NodeAgentClusterOptions | undefined {
+  const agentFlags = ["runtime", "node-name", "node-ip", "pod-cidr"].filter((f) => values[f] !== undefined);
+  if (values["no-agent"]) {
+    if (agentFlags.length) throw new UsageError(`--no-agent runs no node agent; drop --${agentFlags.join(", --")}`);
+    return undefined;
+  }
+  const runtime = values.runtime as string | undefined;
+  if (runtime !== undefined && !runtimeChoices.includes(runtime as RuntimeChoice)) {
+    throw new UsageError(`--runtime must be one of ${runtimeChoices.join(", ")}, got "${runtime}"`);
+  }
+  const opts: NodeAgentClusterOptions = { runtime: (runtime as RuntimeChoice | undefined) ?? "auto" };
+  const name = values["node-name"] as string | undefined;
+  if (name !== undefined) {
+    try {
+      opts.nodeName = nodeNameFor(name);
+    } catch (err) {
+      throw new UsageError(`--node-name: ${(err as Error).message}`);
+    }
+  }
+  const ip = values["node-ip"] as string | undefined;
+  if (ip !== undefined) {
+    try {
+      parseIPv4(ip);
+    } catch {
+      throw new UsageError(`--node-ip must be an IPv4 address, got "${ip}"`);
+    }
+    opts.nodeIP = ip;
+  }
+  const cidr = values["pod-cidr"] as string | undefined;
+  if (cidr !== undefined) {
+    try {
+      parseCidr(cidr);
+    } catch {
+      throw new UsageError(`--pod-cidr must be an IPv4 CIDR such as ${defaultPodCIDR}, got "${cidr}"`);
+    }
+    opts.podCIDR = cidr;
+  }
+  opts.log = (line) => console.log(`node agent: ${line}`);
+  return opts;
+}
+
 export async function runUp(argv: string[]): Promise<number> {
   const { values } = parseFlags(upCommand, argv);
   if (values.help) {
     console.log(helpText(upCommand));
     return 0;
+  }
+  const nodeAgent = nodeAgentOptions(values);
+  const simulatedNodes = simulatedNodeOptions(values);
+  if (nodeAgent) {
+    const chosen = resolveRuntime(nodeAgent.runtime);
+    nodeAgent.runtime = chosen.name;
+    const name = nodeAgent.nodeName ?? nodeNameFor(undefined);
+    // The fake runtime registers one simulated node, named as the simulator names them.
+    const shown = chosen.name === "fake" ? `${name}-0 (simulated)` : name;
+    console.log(`Node agent: runtime ${chosen.name} (${chosen.reason}), node ${shown}`);
+  } else {
+    console.log("No node agent (--no-agent): pods run only on simulated nodes, if any.");
   }
   const started = performance.now();
   const cluster = await startCluster({
@@ -53,7 +116,8 @@ export async function runUp(argv: string[]): Promise<number> {
     storage: values.storage as string | undefined,
     tokenFile: values["token-file"] as string | undefined,
     serviceCidr: values["service-cidr"] as string | undefined,
-    simulatedNodes: simulatedNodeOptions(values),
+    simulatedNodes,
+    nodeAgent,
   });
   const ms = Math.round(performance.now() - started);
   const kc = (values["write-kubeconfig"] as string | undefined) ?? cluster.kubeconfigPath;

@@ -33,7 +33,7 @@ interface ServerProcess {
 function startServer(dataDir: string): Promise<ServerProcess> {
   const proc = spawn(process.execPath, [
     "--import", "tsx", path.join(repoRoot, "src/cli/run.ts"),
-    "up", "--data-dir", dataDir, "--port", "0", "--storage", "sqlite",
+    "up", "--data-dir", dataDir, "--port", "0", "--storage", "sqlite", "--no-agent",
   ], { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] });
   running.add(proc);
   let out = "";
