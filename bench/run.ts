@@ -15,6 +15,7 @@ import { apiChecks, formatApiBench, runApiBench, type Check } from "./api.js";
 import { formatSchedulerBench, runSchedulerBench, schedulerChecks } from "./scheduler.js";
 import { controllersChecks, formatControllersBench, runControllersBench } from "./controllers.js";
 import { formatScaleBench, runScaleBench, scaleChecks } from "./scale.js";
+import { formatPodsBench, podsChecks, runPodsBench } from "./pods.js";
 
 interface Outcome {
   text: string;
@@ -60,6 +61,14 @@ const benchmarks: Benchmark[] = [
     async run(quick) {
       const r = await runScaleBench({ quick });
       return { text: formatScaleBench(r), checks: scaleChecks(r) };
+    },
+  },
+  {
+    // Real containers: needs root and runc (prints a "skipped" line otherwise).
+    name: "pods",
+    async run(quick) {
+      const r = await runPodsBench({ quick });
+      return { text: formatPodsBench(r), checks: podsChecks(r) };
     },
   },
 ];

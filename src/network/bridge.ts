@@ -161,7 +161,7 @@ export class PodBridge {
 
   private async deleteNetns(sandboxId: string): Promise<void> {
     await runIgnoring("ip", ["netns", "del", this.netnsName(sandboxId)], /No such file|Cannot remove namespace file/);
-    await runIgnoring("ip", ["link", "del", this.hostVeth(sandboxId)], /Cannot find device|does not exist/);
+    await runIgnoring("ip", ["link", "del", this.hostVeth(sandboxId)], /Cannot find device|does not exist|No such device/);
   }
 
   /** Removes every namespace with this bridge's prefix, every port, the bridge, its route and nft table, and the IPAM state. */

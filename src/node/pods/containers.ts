@@ -26,6 +26,16 @@ export interface StartContext {
   pullBackoff: Backoff;
   /** Asks for another sync of the pod after `ms`. */
   requeueAfter(ms: number): void;
+  /** First instances made ready while the sandbox was being set up, by container name; taken when used. */
+  prepared?: Map<string, Prepared>;
+}
+
+/** A container's first instance with its image found on the node and its root filesystem ready. */
+export interface Prepared {
+  record: ImageRecord;
+  config: ImageConfig | undefined;
+  rootfs: string;
+  dir: string;
 }
 
 /** Retry delay after a configuration or runtime error (kubelet retries on its next sync). */
@@ -37,6 +47,49 @@ export function podLogDir(stateDir: string, pod: { namespace: string; name: stri
 
 export function podRootfsDir(stateDir: string, uid: string): string {
   return join(stateDir, "containers", uid);
+}
+
+function instanceDir(stateDir: string, uid: string, name: string, restartCount: number): string {
+  return join(podRootfsDir(stateDir, uid), `${name}-${restartCount}`);
+}
+
+/**
+ * Gets the first instance of `c` ready while the pod's sandbox is still being made: when its
+ * image is already on the node (and the pull policy does not ask for a pull), its record,
+ * config and root filesystem. Undefined otherwise (startInstance then pulls, with events).
+ * Emits nothing: startInstance reports the image as present when it uses the result.
+ */
+export async function prepareFirst(opts: PodManagerOptions, st: PodState, c: Container): Promise<Prepared | undefined> {
+  const image = c.image ?? "";
+  const policy = (c.imagePullPolicy as PullPolicy | undefined) ?? safeDefaultPolicy(image);
+  if (policy === undefined || policy === "Always") return undefined;
+  const record = await opts.images.getImage(normalizeOrSelf(image)).catch(() => undefined);
+  if (!record) return undefined;
+  const dir = instanceDir(opts.stateDir, st.uid, c.name, 0);
+  const isProcess = opts.runtime.name === "process";
+  try {
+    const [config, rootfs] = await Promise.all([
+      opts.images.imageConfig(record.id).catch(() => undefined),
+      isProcess ? "/" : prepareRootfs(opts.images, record.id, dir).then((r) => r.path),
+    ]);
+    return { record, config, rootfs, dir };
+  } catch {
+    if (!isProcess) await releaseRootfs(opts.images, dir).catch(() => undefined);
+    return undefined;
+  }
+}
+
+/** Releases what prepareFirst made and nobody used. */
+export async function releasePrepared(opts: PodManagerOptions, p: Prepared): Promise<void> {
+  if (opts.runtime.name !== "process") await releaseRootfs(opts.images, p.dir).catch(() => undefined);
+}
+
+function safeDefaultPolicy(image: string): PullPolicy | undefined {
+  try {
+    return defaultPullPolicy(image);
+  } catch {
+    return undefined;
+  }
 }
 
 function podRef(pod: PodObj): string {
@@ -59,9 +112,18 @@ export async function startInstance(ctx: StartContext, pod: PodObj, st: PodState
     return false;
   }
 
+  // Only a first instance (restartCount 0, no earlier id) can have been prepared.
+  const pre = rec.id ? undefined : ctx.prepared?.get(c.name);
+  ctx.prepared?.delete(c.name);
   let record: ImageRecord;
   try {
-    record = await pull(ctx, pod, image, c.imagePullPolicy as PullPolicy | undefined, ev);
+    if (pre) {
+      record = pre.record;
+      await opts.images.touch(record.id).catch(() => undefined);
+      ev("Normal", "Pulled", `Container image "${image}" already present on machine`);
+    } else {
+      record = await pull(ctx, pod, image, c.imagePullPolicy as PullPolicy | undefined, ev);
+    }
     rec.pullFailedAt = undefined;
     ctx.pullBackoff.reset(pullKey);
   } catch (e) {
@@ -84,7 +146,7 @@ export async function startInstance(ctx: StartContext, pod: PodObj, st: PodState
     return false;
   }
 
-  const config = await opts.images.imageConfig(record.id).catch(() => undefined);
+  const config = pre ? pre.config : await opts.images.imageConfig(record.id).catch(() => undefined);
   let env: Record<string, string>;
   let argv: string[];
   try {
@@ -94,6 +156,8 @@ export async function startInstance(ctx: StartContext, pod: PodObj, st: PodState
   } catch (e) {
     const msg = (e as Error).message;
     const reason = e instanceof ContainerConfigError && msg !== "no command specified" ? "CreateContainerConfigError" : "CreateContainerError";
+    // The prepared rootfs is not recorded anywhere yet: let it go, the retry prepares it again.
+    if (pre) await releasePrepared(opts, pre);
     if (rec.waiting?.message !== msg) ev("Warning", "Failed", `Error: ${msg}`);
     rec.waiting = { reason, message: msg };
     ctx.requeueAfter(configRetryMs);
@@ -102,12 +166,12 @@ export async function startInstance(ctx: StartContext, pod: PodObj, st: PodState
 
   const restartCount = rec.id ? rec.restartCount + 1 : rec.restartCount;
   const logPath = join(podLogDir(opts.stateDir, st), c.name, `${restartCount}.log`);
-  const dir = join(podRootfsDir(opts.stateDir, uid), `${c.name}-${restartCount}`);
+  const dir = instanceDir(opts.stateDir, uid, c.name, restartCount);
   const isProcess = opts.runtime.name === "process";
   let id: string;
   try {
     // The process runtime runs commands on the host's filesystem: no root filesystem to make.
-    const rootfs = isProcess ? "/" : (await prepareRootfs(opts.images, record.id, dir)).path;
+    const rootfs = pre && pre.dir === dir ? pre.rootfs : isProcess ? "/" : (await prepareRootfs(opts.images, record.id, dir)).path;
     const spec = containerSpec(pod, c, config, { rootfs, argv, env, logPath, isProcess });
     await rm(logPath, { force: true });
     id = await opts.runtime.createContainer(st.sandboxId!, spec);

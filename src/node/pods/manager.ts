@@ -18,7 +18,7 @@ import type { PodObj } from "../runtime/fake/pod-status.js";
 import { RuntimeNotFoundError, type ContainerStatus as RuntimeStatus } from "../runtime/types.js";
 import type { PodManager, PodManagerOptions } from "../types.js";
 import { Backoff, goDuration } from "./backoff.js";
-import { podLogDir, podRef, podRootfsDir, startInstance, type StartContext } from "./containers.js";
+import { podLogDir, podRef, podRootfsDir, prepareFirst, releasePrepared, startInstance, type Prepared, type StartContext } from "./containers.js";
 import { logLocator } from "./logs.js";
 import { podHostname } from "./spec.js";
 import { PodStateStore, type ContainerRecord, type PodState } from "./state.js";
@@ -206,11 +206,28 @@ class Manager {
       this.states.set(key, st);
     }
     await this.refresh(st);
+    let prepared: Map<string, Prepared> | undefined;
     if (!st.sandboxId) {
-      await this.createSandbox(pod, st);
-      if (!pod.status?.containerStatuses?.length) await this.writeStatus(pod, st);
+      // The sandbox (netns, namespaces, /etc files) and the first containers' images and root
+      // filesystems do not depend on each other: both at once.
+      const first = firstRound(pod, st);
+      const pending = first.map(async (c) => [c.name, await prepareFirst(this.opts, st!, c).catch(() => undefined)] as const);
+      const sandbox = this.createSandbox(pod, st).then(() => undefined, (e: unknown) => e);
+      const [failed, ready] = await Promise.all([sandbox, Promise.all(pending)]);
+      prepared = new Map(ready.filter((r): r is readonly [string, Prepared] => r[1] !== undefined));
+      if (failed !== undefined) {
+        await this.releaseUnused(prepared);
+        throw failed;
+      }
+      // With every image already here the containers start right away and one status write
+      // (Running) follows; only a pull is worth a ContainerCreating status first.
+      if (prepared.size < first.length && !pod.status?.containerStatuses?.length) await this.writeStatus(pod, st);
     }
-    await this.runContainers(key, pod, st);
+    try {
+      await this.runContainers(key, pod, st, prepared);
+    } finally {
+      if (prepared?.size) await this.releaseUnused(prepared);
+    }
     if (this.stopped) return;
     const now = podPhase(pod, st);
     if (now === "Succeeded" || now === "Failed") await this.finish(st);
@@ -256,14 +273,19 @@ class Manager {
     }
   }
 
-  private startContext(key: string): StartContext {
-    return { opts: this.opts, pullBackoff: this.pull, requeueAfter: (ms) => this.queue.addAfter(key, ms) };
+  private startContext(key: string, prepared?: Map<string, Prepared>): StartContext {
+    return { opts: this.opts, pullBackoff: this.pull, requeueAfter: (ms) => this.queue.addAfter(key, ms), ...(prepared ? { prepared } : {}) };
+  }
+
+  private async releaseUnused(prepared: Map<string, Prepared>): Promise<void> {
+    for (const p of prepared.values()) await releasePrepared(this.opts, p);
+    prepared.clear();
   }
 
   /** Init containers one at a time, each to success; then every app container, restarted per policy. */
-  private async runContainers(key: string, pod: PodObj, st: PodState): Promise<void> {
+  private async runContainers(key: string, pod: PodObj, st: PodState, prepared?: Map<string, Prepared>): Promise<void> {
     const policy = pod.spec?.restartPolicy ?? "Always";
-    const ctx = this.startContext(key);
+    const ctx = this.startContext(key, prepared);
     for (const c of pod.spec?.initContainers ?? []) {
       const rec = recordFor(st, c, true);
       if (rec.id && (rec.status?.state === "running" || rec.status?.state === "created")) return;
@@ -402,6 +424,13 @@ class Manager {
       }
     }
   }
+}
+
+/** The containers a new sandbox starts first: the first init container, else every app container not started yet. */
+function firstRound(pod: PodObj, st: PodState): Container[] {
+  const init = pod.spec?.initContainers ?? [];
+  if (init.length) return st.containers[init[0]!.name]?.id ? [] : [init[0]!];
+  return (pod.spec?.containers ?? []).filter((c) => !st.containers[c.name]?.id);
 }
 
 function recordFor(st: PodState, c: Container, init: boolean): ContainerRecord {
