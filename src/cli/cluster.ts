@@ -25,22 +25,11 @@ import { ensurePki } from "./pki.js";
 import { buildKubeconfig, mergeKubeconfig, writeKubeconfig } from "./kubeconfig.js";
 import type { ApiRequest, ApiResponse } from "../apiserver/types.js";
 import { ApiClient } from "../client/client.js";
-import { SharedInformerFactory } from "../client/informer/index.js";
 import { inProcessTransport } from "../client/inprocess.js";
-import { startSimulatedNodes, type SimulatedNodeOptions } from "../node/runtime/fake/index.js";
-import { simulatedClearOf, startClusterNodeAgent, type NodeAgentClusterOptions } from "./node-agent.js";
-import { startDisruptionController } from "../controllers/disruption/index.js";
-import { startControllerManager, type ControllerFactory } from "../controllers/runtime/index.js";
-import { replicaSetController, replicationControllerController } from "../controllers/replicaset/index.js";
-import { deploymentController } from "../controllers/deployment/index.js";
-import { eventTTLController } from "../controllers/eventttl/index.js";
+import type { SimulatedNodeOptions } from "../node/runtime/fake/simulator.js";
+import type { NodeAgentClusterOptions } from "./node-agent.js";
 import { serviceAccountAdmission } from "../apiserver/admission/service-account.js";
-import { garbageCollector } from "../controllers/garbagecollector/index.js";
-import { namespaceController } from "../controllers/namespace/index.js";
-import { serviceAccountController } from "../controllers/serviceaccount/index.js";
-import { nodeLifecycleController } from "../controllers/nodelifecycle/index.js";
 import { priorityAdmission } from "../apiserver/admission/priority.js";
-import { startScheduler } from "../scheduler/scheduler.js";
 
 export interface ClusterOptions {
   /** Where state, certificates and the kubeconfig live. */
@@ -146,29 +135,18 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     const handle = (req: ApiRequest): Promise<ApiResponse> => api.handle({ ...req, user: req.user ?? admin });
     // The built-in components cache whole kinds (every pod); managedFields are half of a pod.
     const client = new ApiClient(inProcessTransport(handle), { stripManagedFields: true });
-    // Components stop before the server they talk to (cleanups run front to back).
-    // One set of informers for every in-process component: one cache of each kind (pods
-    // above all), one watch decoded once. Components stop first and only detach from it.
-    const informers = new SharedInformerFactory(client);
-    cleanups.unshift(() => informers.stop());
-    if (opts.components !== false) {
-      const disruption = await startDisruptionController(client, { factory: informers });
-      cleanups.unshift(() => disruption.stop());
-      const manager = await startControllerManager(client, builtinControllers(), { informers });
-      cleanups.unshift(() => manager.stop());
-      const scheduler = await startScheduler(client, { informers });
-      cleanups.unshift(() => scheduler.stop());
-    }
-    if (opts.simulatedNodes && opts.simulatedNodes.count > 0) {
-      const simOpts = opts.nodeAgent ? simulatedClearOf(opts.simulatedNodes, opts.nodeAgent.podCIDR) : opts.simulatedNodes;
-      const sim = await startSimulatedNodes(client, { ...simOpts, informers });
-      cleanups.unshift(() => sim.stop());
-    }
-    informers.start();
-    if (opts.nodeAgent) {
+    // Components stop before the server they talk to (cleanups run front to back). Their
+    // code loads now, while the server already answers.
+    const wanted = opts.components !== false || (opts.simulatedNodes?.count ?? 0) > 0 || opts.nodeAgent !== undefined;
+    if (wanted) {
+      const { startComponents } = await import("./components.js");
       const tls = { caPem: pki.caPem, certPem: pki.nodeServingCertPem, keyPem: pki.nodeServingKeyPem };
-      const agent = await startClusterNodeAgent(client, { dataDir, serviceCidr, tls }, opts.nodeAgent);
-      cleanups.unshift(() => agent.stop());
+      await startComponents(client, {
+        controlPlane: opts.components !== false,
+        simulatedNodes: opts.simulatedNodes,
+        nodeAgent: opts.nodeAgent,
+        agentContext: { dataDir, serviceCidr, tls },
+      }, cleanups);
     }
     let stopped: Promise<void> | undefined;
     return {
@@ -186,20 +164,6 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     await runCleanups(cleanups);
     throw err;
   }
-}
-
-/** The controllers `timonel up` runs, as kube-controller-manager's default set. */
-export function builtinControllers(): ControllerFactory[] {
-  return [
-    deploymentController(),
-    replicaSetController(),
-    replicationControllerController(),
-    garbageCollector(),
-    namespaceController(),
-    serviceAccountController(),
-    nodeLifecycleController(),
-    eventTTLController(),
-  ];
 }
 
 /** The host's first non-loopback IPv4 address: what the `kubernetes` Endpoints advertise. */

@@ -29,7 +29,13 @@ export interface ManagerRunOptions extends ManagerOptions {
   informers?: SharedInformerFactory;
 }
 
-const defaultWorkers = 5;
+/**
+ * Workers per controller unless its spec says otherwise. kube-controller-manager runs 5 per
+ * controller (--concurrent-*-syncs); here a worker is only an async loop in the server's own
+ * process, and each reconcile mostly waits on its writes, so more of them in flight keep the
+ * pipeline full (1,000 Deployments × 3: 461 pods/s with 5, 594 with 16).
+ */
+const defaultWorkers = 16;
 /** How long stop() waits for queued events to be written. */
 const recorderFlushMs = 1000;
 

@@ -92,17 +92,23 @@ interface PendingWrite extends WriteOp {
 }
 
 /**
+ * The writer holds no more than a batch of values at a time: a small young generation keeps
+ * the thread's idle memory down (V8's default sizes it like a main thread's).
+ */
+const WRITER_LIMITS = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 256 };
+
+/**
  * Starts the writer thread. From the compiled build it is `writer.js`. From the .ts sources
  * (tests, benchmarks under tsx) a worker does not inherit tsx's loader, so a one-line entry
  * registers it first and then imports `writer.ts`.
  */
 function startWriter(data: WriterData): Worker {
   // No inherited flags: the writer needs none, and some (`--input-type`, `-e`) stop a worker from starting.
-  if (!import.meta.url.endsWith(".ts")) return new Worker(new URL("./writer.js", import.meta.url), { workerData: data, execArgv: [] });
+  if (!import.meta.url.endsWith(".ts")) return new Worker(new URL("./writer.js", import.meta.url), { workerData: data, execArgv: [], resourceLimits: WRITER_LIMITS });
   const tsx = import.meta.resolve("tsx/esm/api");
   const entry = new URL("./writer.ts", import.meta.url).href;
   const code = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
-  return new Worker(code, { eval: true, workerData: data, execArgv: [] });
+  return new Worker(code, { eval: true, workerData: data, execArgv: [], resourceLimits: WRITER_LIMITS });
 }
 
 /**
