@@ -16,8 +16,9 @@
  *   (lib/pods-rss.ts), with conmon's own RSS apart.
  *
  * Needs root, runc, conmon, busybox-static, iproute2 and nftables; otherwise it prints a
- * "skipped" line. Everything it makes (pods, netns, bridge, nft table, cgroups, mounts, dirs)
- * is removed at the end; every wait is bounded.
+ * "skipped" line. Its pod network (bridge `tmb<pid>`, nft table, netns prefix) is its own,
+ * never a running `timonel up`'s. Everything it makes (pods, netns, bridge, nft table,
+ * cgroups, mounts, dirs) is removed at the end; every wait is bounded.
  *
  * Run alone with `node --import tsx bench/pods.ts [--quick]`, or through bench/run.ts.
  */
@@ -31,7 +32,7 @@ import { ApiClient } from "../src/client/client.js";
 import { inProcessTransport } from "../src/client/inprocess.js";
 import { Informer } from "../src/client/informer/index.js";
 import type { PodObj } from "../src/node/runtime/fake/pod-status.js";
-import { cleanupAgentHost, containersSkipReason, liveContainerCount, sandboxCount, stageImages } from "../test/e2e/containers-fixtures.js";
+import { cleanupAgentHost, containersSkipReason, liveContainerCount, privatePodNetwork, sandboxCount, stageImages } from "../test/e2e/containers-fixtures.js";
 import { measurePodsRss, type PodsRssResult } from "./lib/pods-rss.js";
 import { runcBaseline, type RuncBaseline } from "./lib/runc-baseline.js";
 import { fmt, mark, summarize, table, type Latency } from "./lib/stats.js";
@@ -72,6 +73,7 @@ const podImage = "benchbox:1";
 const tag = (process.pid % 100000).toString(36);
 const nodeName = `bench-pods-${tag}`;
 const podCidr = `10.253.${process.pid % 250}.0/24`;
+const podNetwork = privatePodNetwork("tmb");
 const waitMs = 60_000;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -147,7 +149,7 @@ async function timonelRuns(o: { pods: number; burst: number; dir?: string; log: 
     await stageImages(dataDir, [{ ref: image, cmd: ["sleep", "3600"] }]);
     cluster = await startCluster({
       dataDir, port: 0, host: "127.0.0.1", storage: "sqlite",
-      nodeAgent: { runtime: "runc", nodeName, podCIDR: podCidr, log: () => undefined },
+      nodeAgent: { runtime: "runc", nodeName, podCIDR: podCidr, podNetwork, log: () => undefined },
     });
     client = new ApiClient(inProcessTransport(cluster.handle));
     const c = client;
@@ -201,7 +203,7 @@ async function timonelRuns(o: { pods: number; burst: number; dir?: string; log: 
     }
     await client?.close();
     await cluster?.stop();
-    await cleanupAgentHost(dataDir, podCidr);
+    await cleanupAgentHost(dataDir, podCidr, podNetwork);
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
@@ -235,7 +237,7 @@ export async function runPodsBench(opts: PodsBenchOptions = {}): Promise<PodsBen
   let rss: PodsRssResult | undefined;
   if (rssPods > 0) {
     log(`pods bench: memory — a cluster without and with the agent, idle and with ${rssPods} pods`);
-    rss = await measurePodsRss({ pods: rssPods, podCidr, nodeName, image: podImage, settleMs: quick ? 1500 : 3000, ...(opts.dir ? { dir: opts.dir } : {}) });
+    rss = await measurePodsRss({ pods: rssPods, podCidr, podNetwork, nodeName, image: podImage, settleMs: quick ? 1500 : 3000, ...(opts.dir ? { dir: opts.dir } : {}) });
   }
   return { pods, burstCount: burst, baseline, ...t, ...(rss ? { rss } : {}) };
 }

@@ -73,7 +73,7 @@ async function main(a: RssWorkerArgs): Promise<void> {
   if (a.agent) await stageImages(a.dataDir, [{ ref: a.image, cmd: ["sleep", "3600"] }]);
   const cluster = await startCluster({
     dataDir: a.dataDir, port: 0, host: "127.0.0.1", storage: "sqlite",
-    ...(a.agent ? { nodeAgent: { runtime: "runc" as const, nodeName: a.nodeName, podCIDR: a.podCidr, log: () => undefined } } : {}),
+    ...(a.agent ? { nodeAgent: { runtime: "runc" as const, nodeName: a.nodeName, podCIDR: a.podCidr, podNetwork: a.podNetwork, log: () => undefined } } : {}),
   });
   const client = new ApiClient(inProcessTransport(cluster.handle));
   try {

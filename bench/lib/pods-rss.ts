@@ -11,12 +11,15 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { cleanupAgentHost } from "../../test/e2e/containers-fixtures.js";
+import type { PodNetworkNames } from "../../src/node/agent/agent.js";
 
 export interface RssWorkerArgs {
   dataDir: string;
   agent: boolean;
   pods: number;
   podCidr: string;
+  /** The agent's bridge, nft table and netns prefix (never `timonel up`'s). */
+  podNetwork: PodNetworkNames;
   nodeName: string;
   image: string;
   settleMs: number;
@@ -86,14 +89,14 @@ function runWorker(args: RssWorkerArgs, timeoutMs: number): Promise<RssRun> {
   });
 }
 
-export async function measurePodsRss(o: { pods: number; podCidr: string; nodeName: string; image: string; settleMs: number; dir?: string }): Promise<PodsRssResult> {
+export async function measurePodsRss(o: { pods: number; podCidr: string; podNetwork: PodNetworkNames; nodeName: string; image: string; settleMs: number; dir?: string }): Promise<PodsRssResult> {
   const runs: RssRun[] = [];
   for (const agent of [false, true]) {
     const dataDir = mkdtempSync(join(o.dir ?? tmpdir(), "timonel-bench-pods-rss-"));
     try {
-      runs.push(await runWorker({ dataDir, agent, pods: o.pods, podCidr: o.podCidr, nodeName: o.nodeName, image: o.image, settleMs: o.settleMs }, 5 * 60_000));
+      runs.push(await runWorker({ dataDir, agent, pods: o.pods, podCidr: o.podCidr, podNetwork: o.podNetwork, nodeName: o.nodeName, image: o.image, settleMs: o.settleMs }, 5 * 60_000));
     } finally {
-      if (agent) await cleanupAgentHost(dataDir, o.podCidr);
+      if (agent) await cleanupAgentHost(dataDir, o.podCidr, o.podNetwork);
       rmSync(dataDir, { recursive: true, force: true });
     }
   }

@@ -10,6 +10,7 @@ import { controlPlaneLabel, defaultPodCIDR } from "../node/agent/node-status.js"
 import { startSimulatedNodes, type SimulatedNodeOptions } from "../node/runtime/fake/index.js";
 import { detectRuntime, type RuntimeName } from "../node/runtime/index.js";
 import type { LogLocator, StartPodManager } from "../node/types.js";
+import type { NodeHousekeepingOptions, PodNetworkNames } from "../node/agent/agent.js";
 
 export type RuntimeChoice = RuntimeName | "fake";
 export const runtimeChoices: readonly RuntimeChoice[] = ["runc", "process", "fake"];
@@ -21,8 +22,15 @@ export interface NodeAgentClusterOptions {
   nodeName?: string;
   /** Default 10.244.0.0/24. */
   podCIDR?: string;
+  /**
+   * The runc pod network's bridge, nft table and netns prefix (defaults `timonel0`, `timonel`,
+   * `timonel-`): tests and benchmarks set their own so as never to share them with `timonel up`.
+   */
+  podNetwork?: PodNetworkNames;
   /** Default: the first non-loopback IPv4 address. */
   nodeIP?: string;
+  /** Container log rotation and image GC (not used by the fake runtime, which runs no containers). */
+  housekeeping?: NodeHousekeepingOptions;
   /** The node server's port (it serves `kubectl logs`); default 0, a free port: the Node reports it. */
   serverPort?: number;
   /** Default: src/node/pods' startPodManager. */
@@ -57,10 +65,11 @@ export async function startClusterNodeAgent(client: ApiClient, ctx: NodeAgentCon
   const podCIDR = opts.podCIDR ?? defaultPodCIDR;
   const labels = { [controlPlaneLabel]: "" };
   if (runtime === "fake") {
-    // This host as one simulated node; its only pod block is exactly the agent's pod CIDR.
+    // This host as one simulated node, named exactly as a real agent would name it; its only
+    // pod block is exactly the agent's pod CIDR.
     const cidr = parseCidr(podCIDR);
     const sim = await startSimulatedNodes(client, {
-      count: 1, namePrefix: `${nodeName}-`, podCIDRBase: formatCidr(cidr), nodeCIDRMaskSize: cidr.prefix, labels,
+      count: 1, names: [nodeName], podCIDRBase: formatCidr(cidr), nodeCIDRMaskSize: cidr.prefix, labels,
     });
     return { nodeName: sim.nodeNames[0]!, runtime, stop: () => sim.stop() };
   }
@@ -81,6 +90,8 @@ export async function startClusterNodeAgent(client: ApiClient, ctx: NodeAgentCon
     serviceCIDR: ctx.serviceCidr,
     labels,
     ...(opts.nodeIP ? { nodeIP: opts.nodeIP } : {}),
+    ...(opts.podNetwork ? { podNetwork: opts.podNetwork } : {}),
+    ...opts.housekeeping,
     ...(tls ? { startServer: (logs: LogLocator) => startNodeServer({ port: opts.serverPort ?? 0, ...tls, logs }) } : {}),
     ...(opts.log ? { log: opts.log } : {}),
   });

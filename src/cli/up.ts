@@ -5,6 +5,7 @@ import { resolveRuntime, runtimeChoices, type NodeAgentClusterOptions, type Runt
 import { parseNodeLabels, parseTaints, type SimulatedNodeOptions } from "../node/runtime/fake/index.js";
 import { nodeNameFor } from "../node/agent/host.js";
 import { defaultPodCIDR } from "../node/agent/node-status.js";
+import { checkImageGCThresholds, defaultImageGCHighPercent, defaultImageGCLowPercent, parseLogMaxSize } from "../node/agent/housekeeping.js";
 import { parseCidr, parseIPv4 } from "../machinery/cidr.js";
 
 export const upCommand: CommandSpec = {
@@ -22,6 +23,10 @@ export const upCommand: CommandSpec = {
     "node-name": { type: "string", value: "NAME", description: "Name of this machine's Node.", default: "the hostname, lowercased" },
     "node-ip": { type: "string", value: "IP", description: "The Node's InternalIP.", default: "the first non-loopback IPv4 address" },
     "pod-cidr": { type: "string", value: "CIDR", description: "Pod address range of this node (an existing Node keeps its own).", default: defaultPodCIDR },
+    "container-log-max-size": { type: "string", value: "QTY", description: "A container's log file is rotated once it reaches this size (kubelet's containerLogMaxSize).", default: "10Mi" },
+    "container-log-max-files": { type: "string", value: "N", description: "Log files kept per container, the current one included; older rotated files are gzipped (kubelet's containerLogMaxFiles, at least 2).", default: "5" },
+    "image-gc-high-threshold": { type: "string", value: "PERCENT", description: "Disk usage of the image store's filesystem at which unused images are deleted, least recently used first (100 turns image GC off).", default: "85" },
+    "image-gc-low-threshold": { type: "string", value: "PERCENT", description: "Disk usage image GC frees down to; below --image-gc-high-threshold.", default: "80" },
     "no-agent": { type: "boolean", description: "Run no node agent: the API server and controllers only (pods stay Pending unless --simulated-nodes)." },
     "simulated-nodes": { type: "string", value: "N", description: "Register N simulated nodes (as kwok does): pods bound to them go Running without containers.", default: "0" },
     "simulated-node-cpu": { type: "string", value: "QTY", description: "CPU capacity of each simulated node.", default: "32" },
@@ -50,7 +55,7 @@ function simulatedNodeOptions(values: Record<string, string | boolean | undefine
 
 /** The node agent's options from the flags (undefined with --no-agent), checked before anything starts. */
 function nodeAgentOptions(values: Record<string, string | boolean | undefined>): NodeAgentClusterOptions | undefined {
-  const agentFlags = ["runtime", "node-name", "node-ip", "pod-cidr"].filter((f) => values[f] !== undefined);
+  const agentFlags = ["runtime", "node-name", "node-ip", "pod-cidr", ...housekeepingFlags].filter((f) => values[f] !== undefined);
   if (values["no-agent"]) {
     if (agentFlags.length) throw new UsageError(`--no-agent runs no node agent; drop --${agentFlags.join(", --")}`);
     return undefined;
@@ -86,8 +91,37 @@ function nodeAgentOptions(values: Record<string, string | boolean | undefined>):
     }
     opts.podCIDR = cidr;
   }
+  const housekeeping = housekeepingOptions(values);
+  if (Object.keys(housekeeping).length) opts.housekeeping = housekeeping;
   opts.log = (line) => console.log(`node agent: ${line}`);
   return opts;
+}
+
+const housekeepingFlags = ["container-log-max-size", "container-log-max-files", "image-gc-high-threshold", "image-gc-low-threshold"];
+
+/** Log rotation and image GC flags, checked as kubelet checks them. */
+function housekeepingOptions(values: Record<string, string | boolean | undefined>): NonNullable<NodeAgentClusterOptions["housekeeping"]> {
+  const out: NonNullable<NodeAgentClusterOptions["housekeeping"]> = {};
+  const size = values["container-log-max-size"] as string | undefined;
+  if (size !== undefined) {
+    try {
+      out.containerLogMaxSize = parseLogMaxSize(size);
+    } catch {
+      throw new UsageError(`--container-log-max-size must be a positive quantity of bytes such as 10Mi, got "${size}"`);
+    }
+  }
+  const files = intFlag("container-log-max-files", values["container-log-max-files"], 2, 1000);
+  if (files !== undefined) out.containerLogMaxFiles = files;
+  const high = intFlag("image-gc-high-threshold", values["image-gc-high-threshold"], 0, 100);
+  const low = intFlag("image-gc-low-threshold", values["image-gc-low-threshold"], 0, 100);
+  if (high !== undefined) out.imageGCHighThresholdPercent = high;
+  if (low !== undefined) out.imageGCLowThresholdPercent = low;
+  try {
+    checkImageGCThresholds(high ?? defaultImageGCHighPercent, low ?? defaultImageGCLowPercent);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  return out;
 }
 
 export async function runUp(argv: string[]): Promise<number> {
@@ -102,8 +136,7 @@ export async function runUp(argv: string[]): Promise<number> {
     const chosen = resolveRuntime(nodeAgent.runtime);
     nodeAgent.runtime = chosen.name;
     const name = nodeAgent.nodeName ?? nodeNameFor(undefined);
-    // The fake runtime registers one simulated node, named as the simulator names them.
-    const shown = chosen.name === "fake" ? `${name}-0 (simulated)` : name;
+    const shown = chosen.name === "fake" ? `${name} (simulated)` : name;
     console.log(`Node agent: runtime ${chosen.name} (${chosen.reason}), node ${shown}`);
   } else {
     console.log("No node agent (--no-agent): pods run only on simulated nodes, if any.");

@@ -4,21 +4,22 @@
  * into the agent's import folder (nothing reaches a network), and the removal of what the
  * agent leaves on the host once a cluster is stopped.
  *
- * The agent always uses the default pod network names (bridge `timonel0`, nft table
- * `timonel`, netns prefix `timonel-`, cgroup root `/timonel`): `startCluster` has no option for
- * them yet. So the shared parts are removed only when no pod of anyone is still on them.
+ * The agent uses the default pod network names (bridge `timonel0`, nft table `timonel`, netns
+ * prefix `timonel-`) unless given `podNetwork` (`privatePodNetwork` makes names private to the
+ * process); the cgroup root `/timonel` is always shared. So the shared parts are removed only
+ * when no pod of anyone is still on them.
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { PodBridge } from "../../src/network/bridge.js";
+import type { PodNetworkNames } from "../../src/node/agent/agent.js";
 import { RuncRuntime } from "../../src/node/runtime/runc/index.js";
 import { cgroupLayout } from "../../src/node/runtime/runc/cgroup.js";
 import { buildImage, ociLayoutTar, tarOf, type LayerEntry } from "../image/helpers.js";
 
 const busybox = "/bin/busybox";
 export const defaultBridge = "timonel0";
-const defaultNftTable = "timonel";
 const defaultCgroupRoot = "/timonel";
 
 /** Why real containers cannot run here, or undefined when they can. */
@@ -105,22 +106,22 @@ export function sandboxCount(dataDir: string): number {
  * bridge, service route and nft table when no port is left on the bridge, and the cgroup
  * root when it is empty. Returns what it had to remove, for tests that expect nothing.
  */
-export async function cleanupAgentHost(dataDir: string, podCidr: string): Promise<{ containers: number; sandboxes: number; bridgeRemoved: boolean }> {
+export async function cleanupAgentHost(dataDir: string, podCidr: string, net: PodNetworkNames = {}): Promise<{ containers: number; sandboxes: number; bridgeRemoved: boolean }> {
   const containers = liveContainerCount(dataDir);
   const sandboxes = sandboxCount(dataDir);
-  const bridge = new PodBridge({ podCidr, stateDir: path.join(dataDir, "node", "network") });
+  const bridge = new PodBridge({ podCidr, stateDir: path.join(dataDir, "node", "network"), ...net });
   const stateDir = path.join(dataDir, "node", "runtime-runc");
   if (existsSync(stateDir)) await new RuncRuntime({ stateDir, network: bridge }).cleanupAll().catch(() => undefined);
   unmountUnder(dataDir);
   let bridgeRemoved = false;
-  const ports = spawnSync("ip", ["-j", "link", "show", "master", defaultBridge], { encoding: "utf8" });
+  const ports = spawnSync("ip", ["-j", "link", "show", "master", bridge.bridgeName], { encoding: "utf8" });
   const portList = ports.status === 0 ? (JSON.parse(ports.stdout || "[]") as unknown[]) : [];
   if (ports.status === 0 && portList.length === 0) {
     await bridge.cleanupAll().catch(() => undefined);
     bridgeRemoved = true;
   } else if (ports.status !== 0) {
     // No bridge: only the table may be left over.
-    spawnSync("nft", ["delete", "table", "inet", defaultNftTable], { stdio: "ignore" });
+    spawnSync("nft", ["delete", "table", "inet", bridge.nftTable], { stdio: "ignore" });
   }
   for (const h of cgroupLayout().hierarchies) {
     const root = path.join(h.mount, defaultCgroupRoot);
@@ -138,6 +139,16 @@ export function unmountUnder(dir: string): void {
   const prefix = path.resolve(dir) + "/";
   const mounts = readFileSync("/proc/self/mountinfo", "utf8").split("\n").map((l) => l.split(" ")[4] ?? "").filter((m) => m.startsWith(prefix));
   for (const m of mounts.sort((a, b) => b.length - a.length)) spawnSync("umount", ["-l", m], { stdio: "ignore" });
+}
+
+/**
+ * Pod network names private to this process and `kind` (a 3-letter tag, e.g. "tme"): bridge
+ * `<kind><pid%10000><n>` (at most 15 characters, an interface name), nft table and netns prefix alike.
+ */
+export function privatePodNetwork(kind: string, n = 0): Required<PodNetworkNames> {
+  if (!/^[a-z]{1,4}$/.test(kind)) throw new Error(`network tag ${JSON.stringify(kind)}: 1 to 4 lowercase letters`);
+  const id = `${kind}${process.pid % 10000}${n > 0 ? `x${n}` : ""}`;
+  return { bridgeName: id, nftTable: `timonel_${id}`, netnsPrefix: `${id}-` };
 }
 
 /** A /24 pod CIDR for one process, clear of the agent's default 10.244.0.0/24. */

@@ -2,7 +2,8 @@
  * A cluster with the runc node agent for the real-container e2e tests, driven by the real
  * kubectl. Unlike `harness.ts` it can be stopped and started again on the same data dir with
  * the same node name (an agent restart: running containers must be adopted), and it stages
- * busybox-static images in the agent's import folder before each start.
+ * busybox-static images in the agent's import folder before each start. Its pod network (bridge,
+ * nft table, netns prefix) is private to this process and cluster, never `timonel up`'s.
  *
  * Each kubectl run gets this cluster's kubeconfig, its own discovery cache and a private HOME.
  */
@@ -11,13 +12,19 @@ import { promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { startCluster, type Cluster } from "../../src/cli/cluster.js";
-import { cleanupAgentHost, sandboxCount, stageImages, type ImageDef } from "./containers-fixtures.js";
+import { cleanupAgentHost, privatePodNetwork, sandboxCount, stageImages, type ImageDef } from "./containers-fixtures.js";
 import { KUBECTL, type KubectlOptions, type KubectlResult } from "./harness.js";
+import type { PodNetworkNames } from "../../src/node/agent/agent.js";
+
+/** Clusters started by this process: each gets its own network names. */
+let clusters = 0;
 
 export interface ContainerCluster {
   readonly dataDir: string;
   readonly nodeName: string;
   readonly podCidr: string;
+  /** The agent's bridge, nft table and netns prefix. */
+  readonly podNetwork: Required<PodNetworkNames>;
   readonly cluster: Cluster;
   kubectl(args: string[], opts?: KubectlOptions): Promise<KubectlResult>;
   /** Stops the cluster (the agent leaves containers running) and starts it again on the same data dir. */
@@ -33,12 +40,13 @@ export async function startContainerCluster(o: { nodeName: string; podCidr: stri
   const work = path.join(rootDir, "work");
   await Promise.all([fs.mkdir(dataDir), fs.mkdir(home), fs.mkdir(work)]);
   await stageImages(dataDir, o.images);
+  const podNetwork = privatePodNetwork("tme", clusters++);
   const start = (): Promise<Cluster> => startCluster({
     dataDir, port: 0, host: "127.0.0.1", storage: "sqlite",
-    nodeAgent: { runtime: "runc", nodeName: o.nodeName, podCIDR: o.podCidr, log: () => undefined },
+    nodeAgent: { runtime: "runc", nodeName: o.nodeName, podCIDR: o.podCidr, podNetwork, log: () => undefined },
   });
   let cluster = await start().catch(async (e: unknown) => {
-    await cleanupAgentHost(dataDir, o.podCidr);
+    await cleanupAgentHost(dataDir, o.podCidr, podNetwork);
     await fs.rm(rootDir, { recursive: true, force: true });
     throw e;
   });
@@ -84,6 +92,7 @@ export async function startContainerCluster(o: { nodeName: string; podCidr: stri
     dataDir,
     nodeName: o.nodeName,
     podCidr: o.podCidr,
+    podNetwork,
     get cluster() {
       return cluster;
     },
@@ -105,7 +114,7 @@ export async function startContainerCluster(o: { nodeName: string; podCidr: stri
         await new Promise((r) => setTimeout(r, 250));
       }
       await cluster.stop();
-      const left = await cleanupAgentHost(dataDir, o.podCidr);
+      const left = await cleanupAgentHost(dataDir, o.podCidr, podNetwork);
       if (!process.env.TIMONEL_E2E_KEEP) await fs.rm(rootDir, { recursive: true, force: true });
       return { containers: left.containers, sandboxes: left.sandboxes };
     })()),

@@ -16,6 +16,7 @@ import { ApiClient } from "../../src/client/client.js";
 import { transportFromKubeconfig } from "../../src/client/https.js";
 import type { PodObj } from "../../src/api/core/v1/pod-printer.js";
 import { dockerArchiveTar, tarOf } from "../image/helpers.js";
+import { nodeNameFor } from "../../src/node/agent/host.js";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const cli = ["--import", "tsx", path.join(repoRoot, "src/cli/run.ts")];
@@ -146,6 +147,28 @@ test("timonel up --runtime bogus exits 2 naming the flag; --no-agent with --runt
   assert.match(help.stdout, /--node-name NAME /);
 });
 
+test("timonel up: log rotation and image GC flags are checked as kubelet checks them, and documented", () => {
+  const run = (...args: string[]) => spawnSync(process.execPath, [...cli, "up", "--port", "0", ...args], { cwd: repoRoot, encoding: "utf8", timeout: 30_000 });
+  const cases: Array<[string[], RegExp]> = [
+    [["--container-log-max-size", "lots"], /--container-log-max-size must be a positive quantity of bytes such as 10Mi, got "lots"/],
+    [["--container-log-max-size", "0"], /--container-log-max-size must be a positive quantity/],
+    [["--container-log-max-files", "1"], /--container-log-max-files must be a whole number from 2 to 1000, got "1"/],
+    [["--image-gc-high-threshold", "101"], /--image-gc-high-threshold must be a whole number from 0 to 100/],
+    [["--image-gc-low-threshold", "90"], /--image-gc-low-threshold \(90\) must be less than --image-gc-high-threshold \(85\)/],
+    [["--no-agent", "--container-log-max-files", "3"], /--no-agent runs no node agent; drop --container-log-max-files/],
+  ];
+  for (const [args, re] of cases) {
+    const r = run(...args);
+    assert.equal(r.status, 2, args.join(" "));
+    assert.match(r.stderr, re);
+  }
+  const help = run("--help");
+  assert.match(help.stdout, /--container-log-max-size QTY .*\(default 10Mi\)/);
+  assert.match(help.stdout, /--container-log-max-files N .*\(default 5\)/);
+  assert.match(help.stdout, /--image-gc-high-threshold PERCENT .*\(default 85\)/);
+  assert.match(help.stdout, /--image-gc-low-threshold PERCENT .*\(default 80\)/);
+});
+
 test("timonel up --no-agent --simulated-nodes: no Node for this machine, simulated pod ranges as before", async () => {
   const dataDir = await tempDir();
   const s = await up(["--no-agent", "--simulated-nodes", "1", "--data-dir", dataDir, "--port", "0", "--storage", "memory"]);
@@ -164,14 +187,32 @@ test("timonel up --no-agent --simulated-nodes: no Node for this machine, simulat
 test("timonel up --runtime fake --simulated-nodes 2: this host as a simulated node, the others clear of its pod CIDR", async () => {
   const dataDir = await tempDir();
   const s = await up(["--runtime", "fake", "--node-name", "host", "--simulated-nodes", "2", "--data-dir", dataDir, "--port", "0", "--storage", "memory"]);
-  assert.match(s.out(), /^Node agent: runtime fake \(chosen with --runtime\), node host-0 \(simulated\)$/m);
+  assert.match(s.out(), /^Node agent: runtime fake \(chosen with --runtime\), node host \(simulated\)$/m);
   const client = new ApiClient(transportFromKubeconfig(path.join(dataDir, "kubeconfig")));
   try {
     const nodes = await client.nodes.listAll(undefined);
     const cidrs = Object.fromEntries(nodes.items.map((n) => [n.metadata.name, n.spec?.podCIDR]));
-    assert.deepEqual(cidrs, { "host-0": "10.244.0.0/24", "sim-node-0": "10.245.0.0/24", "sim-node-1": "10.245.1.0/24" });
-    const host = nodes.items.find((n) => n.metadata.name === "host-0")!;
+    // The host's node is named exactly --node-name, as a real agent's would be (not "host-0").
+    assert.deepEqual(cidrs, { host: "10.244.0.0/24", "sim-node-0": "10.245.0.0/24", "sim-node-1": "10.245.1.0/24" });
+    const host = nodes.items.find((n) => n.metadata.name === "host")!;
     assert.equal(host.metadata.labels?.["node-role.kubernetes.io/control-plane"], "");
+    assert.equal(host.metadata.labels?.["kubernetes.io/hostname"], "host");
+  } finally {
+    await client.close();
+    s.proc.kill("SIGTERM");
+  }
+  assert.equal(await s.exited, 0);
+});
+
+test("timonel up --runtime fake: the simulated node is named exactly the hostname", async () => {
+  const dataDir = await tempDir();
+  const s = await up(["--runtime", "fake", "--data-dir", dataDir, "--port", "0", "--storage", "memory"]);
+  const want = nodeNameFor(undefined);
+  assert.ok(s.out().includes(`node ${want} (simulated)`), s.out());
+  const client = new ApiClient(transportFromKubeconfig(path.join(dataDir, "kubeconfig")));
+  try {
+    const nodes = await client.nodes.listAll(undefined);
+    assert.deepEqual(nodes.items.map((n) => n.metadata.name), [want]);
   } finally {
     await client.close();
     s.proc.kill("SIGTERM");

@@ -17,11 +17,16 @@ import { formatCidr, parseCidr, parseIPv4 } from "../../machinery/cidr.js";
 import type { KubeObject } from "../../machinery/object.js";
 import { ImageStore, importDir, type PullOptions } from "../../image/index.js";
 import { LoopbackNetwork } from "../../network/loopback.js";
-import { PodBridge } from "../../network/bridge.js";
+import { PodBridge, type PodBridgeOptions } from "../../network/bridge.js";
 import { runtimeFactories, type RuntimeName } from "../runtime/index.js";
 import type { ContainerRuntime, PodNetwork } from "../runtime/types.js";
 import type { LogLocator, NodeEventRecorder, PodManager, StartPodManager } from "../types.js";
 import { NodeHeartbeat } from "./heartbeat.js";
+import {
+  checkImageGCThresholds, checkLogPolicy, defaultContainerLogMaxFiles, defaultContainerLogMaxSize, defaultImageGCHighPercent, defaultImageGCLowPercent, parseLogMaxSize,
+} from "./housekeeping.js";
+import { ImageGarbageCollector, podImages } from "./image-gc.js";
+import { ContainerLogRotator } from "./log-rotation.js";
 import { nodeNameFor, readDiskFacts, readHostFacts, readMemoryFacts } from "./host.js";
 import {
   checkReserved, defaultEvictionHard, defaultPodCIDR, defaultSystemReserved, type EvictionHard, type Reserved, type RuntimeReport, type StatusInput,
@@ -41,6 +46,12 @@ export interface NodeAgentOptions {
   podCIDR?: string;
   /** Routed to the pod bridge (runc) so that Service traffic never leaves the machine. Default 10.96.0.0/12. */
   serviceCIDR?: string;
+  /**
+   * Names of the runc pod network's host objects (default bridge `timonel0`, nft table
+   * `timonel`, netns prefix `timonel-`), so that tests and benchmarks never share them with a
+   * running `timonel up`.
+   */
+  podNetwork?: PodNetworkNames;
   /** Extra labels (e.g. node-role.kubernetes.io/control-plane). */
   labels?: Record<string, string>;
   /** Default 110. */
@@ -67,11 +78,31 @@ export interface NodeAgentOptions {
   /** Retry backoff after failures (first delay, cap). */
   baseBackoffMs?: number;
   maxBackoffMs?: number;
+  /** Container logs are rotated at this size (kubelet's containerLogMaxSize): a quantity or bytes. Default 10Mi. */
+  containerLogMaxSize?: string | number;
+  /** Log files kept per container, the current one included (kubelet's containerLogMaxFiles, >= 2). Default 5. */
+  containerLogMaxFiles?: number;
+  /** How often running containers' logs are measured. Default 10 s. */
+  logRotationIntervalMs?: number;
+  /** Image GC starts when the image disk is this full, in percent (kubelet's default 85; 100 turns it off). */
+  imageGCHighThresholdPercent?: number;
+  /** Image GC frees down to this, in percent (kubelet's default 80). */
+  imageGCLowThresholdPercent?: number;
+  /** The full image GC round. Default 5 min (the disk is also checked every 10 s). */
+  imageGCIntervalMs?: number;
+  /** How image GC measures the disk (tests). Default: statfs of the image store. */
+  imageGCDiskUsage?: () => Promise<{ capacity: number; available: number }>;
   /** Start-up lines (runtime limitations, imports). Default: stderr. */
   log?: (line: string) => void;
   /** Errors the agent recovers from by retrying. Default: a throttled line on stderr. */
   onError?: (err: unknown, what: string) => void;
 }
+
+export type PodNetworkNames = Pick<PodBridgeOptions, "bridgeName" | "nftTable" | "netnsPrefix">;
+
+/** Container log rotation and image GC: the agent's housekeeping knobs (kubelet's names). */
+export type NodeHousekeepingOptions = Pick<NodeAgentOptions,
+  "containerLogMaxSize" | "containerLogMaxFiles" | "logRotationIntervalMs" | "imageGCHighThresholdPercent" | "imageGCLowThresholdPercent" | "imageGCIntervalMs">;
 
 export interface RunningServer {
   port: number;
@@ -110,6 +141,14 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
   if (!Number.isInteger(maxPods) || maxPods < 1) throw new Error(`maxPods must be a whole number >= 1, got ${maxPods}`);
   const factory = runtimeFactories[opts.runtime];
   if (!factory) throw new Error(`unknown runtime ${JSON.stringify(opts.runtime)}; use ${Object.keys(runtimeFactories).join(" or ")}`);
+  const logPolicy = {
+    maxSize: opts.containerLogMaxSize === undefined ? defaultContainerLogMaxSize : parseLogMaxSize(opts.containerLogMaxSize),
+    maxFiles: opts.containerLogMaxFiles ?? defaultContainerLogMaxFiles,
+  };
+  checkLogPolicy(logPolicy);
+  const gcHigh = opts.imageGCHighThresholdPercent ?? defaultImageGCHighPercent;
+  const gcLow = opts.imageGCLowThresholdPercent ?? defaultImageGCLowPercent;
+  checkImageGCThresholds(gcHigh, gcLow);
   const log = opts.log ?? ((l: string) => process.stderr.write(`node agent: ${l}\n`));
   const onError = opts.onError ?? throttledStderr();
   const dataDir = path.resolve(opts.dataDir);
@@ -124,7 +163,9 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
     setUp: (id) => ready(network).setUp(id),
     tearDown: (id) => ready(network).tearDown(id),
   };
-  const runtime = factory({ stateDir: path.join(nodeDir, `runtime-${opts.runtime}`), network: lateNetwork });
+  const runtime = factory({
+    stateDir: path.join(nodeDir, `runtime-${opts.runtime}`), network: lateNetwork, seccompProfileRoot: path.join(dataDir, "seccomp"),
+  });
   const runtimeVersion = `${runtime.name}://${versionToken(await runtime.version())}`;
   const limitations = runtime.name === "process" ? runtime.limitations() : [];
 
@@ -162,6 +203,29 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
 
   let podManager: PodManager | undefined;
   let server: RunningServer | undefined;
+  const logRotator = new ContainerLogRotator(runtime, {
+    ...logPolicy,
+    ...(opts.logRotationIntervalMs !== undefined ? { intervalMs: opts.logRotationIntervalMs } : {}),
+    onError,
+  });
+  const imageGC = new ImageGarbageCollector(images, {
+    highPercent: gcHigh,
+    lowPercent: gcLow,
+    ...(opts.imageGCIntervalMs !== undefined ? { intervalMs: opts.imageGCIntervalMs } : {}),
+    ...(opts.imageGCDiskUsage ? { diskUsage: opts.imageGCDiskUsage } : {}),
+    // The images of every pod bound here, running or not, as kubelet keeps them.
+    inUse: async () => (await opts.client.pods.listAll(undefined, { fieldSelector: `spec.nodeName=${nodeName}` })).items.flatMap(podImages),
+    onCollected: (r, names) => {
+      log(`image GC: disk at ${r.usagePercent}%, deleted ${names.length} image(s) (${names.join(", ")}), freed ${r.freedBytes} bytes`);
+      heartbeat.syncSoon();
+    },
+    onFailed: (message) => {
+      log(`image GC: ${message}`);
+      recorder.event(nodeRef(), "Warning", "FreeDiskSpaceFailed", message);
+    },
+    onError,
+  });
+  const stopHousekeeping = (): Promise<unknown> => Promise.allSettled([logRotator.stop(), imageGC.stop()]);
   try {
     if (limitations.length) {
       log(`the ${runtime.name} runtime cannot isolate pods on this machine:`);
@@ -172,7 +236,9 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
     const podCIDR = heartbeat.identity.podCIDR;
     if (podCIDR !== requestedCIDR) log(`node ${nodeName} keeps its registered pod CIDR ${podCIDR} (asked for ${requestedCIDR})`);
     network = opts.runtime === "runc"
-      ? new PodBridge({ podCidr: podCIDR, stateDir: path.join(nodeDir, "network"), ...(opts.serviceCIDR ? { serviceCidr: opts.serviceCIDR } : {}) })
+      ? new PodBridge({
+        podCidr: podCIDR, stateDir: path.join(nodeDir, "network"), ...(opts.serviceCIDR ? { serviceCidr: opts.serviceCIDR } : {}), ...networkNames(opts.podNetwork),
+      })
       : new LoopbackNetwork({ stateDir: path.join(nodeDir, "network") });
 
     const dirs = opts.imageImportDirs ?? [path.join(dataDir, "agent", "images"), path.join(dataDir, "images", "import")];
@@ -200,8 +266,10 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
     // The first round reports the imported images and the server's port at once.
     heartbeat.syncSoon();
     heartbeat.start();
+    logRotator.start();
+    imageGC.start();
   } catch (err) {
-    await Promise.allSettled([heartbeat.stop(), server?.close(), podManager?.stop()]);
+    await Promise.allSettled([heartbeat.stop(), server?.close(), podManager?.stop(), stopHousekeeping()]);
     ownRecorder?.close();
     throw err;
   }
@@ -221,7 +289,7 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
     stats: heartbeat.stats,
     syncStatus: () => heartbeat.syncSoon(),
     stop: () => (stopping ??= (async () => {
-      await Promise.allSettled([heartbeat.stop(), pm.stop(), srv?.close()]);
+      await Promise.allSettled([heartbeat.stop(), pm.stop(), srv?.close(), stopHousekeeping()]);
       if (ownRecorder) {
         // Let the last events land, but never wait long for a server that is away.
         await Promise.race([ownRecorder.flush(), new Promise((r) => setTimeout(r, 1000).unref())]);
@@ -229,6 +297,15 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
       }
     })()),
   };
+}
+
+/** Only the names given (an undefined one keeps PodBridge's default). */
+function networkNames(n: PodNetworkNames | undefined): PodNetworkNames {
+  const out: PodNetworkNames = {};
+  if (n?.bridgeName) out.bridgeName = n.bridgeName;
+  if (n?.nftTable) out.nftTable = n.nftTable;
+  if (n?.netnsPrefix) out.netnsPrefix = n.netnsPrefix;
+  return out;
 }
 
 function ready<T>(v: T | undefined): T {

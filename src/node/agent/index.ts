@@ -6,3 +6,8 @@ export {
   controlPlaneLabel, defaultEvictionHard, defaultPodCIDR, defaultSystemReserved, imageList, kubeletVersion, nodeConditions, nodeStatus, readyMessage,
   type EvictionHard, type Reserved,
 } from "./node-status.js";
+export { ContainerLogRotator, rotateLog, rotatedFiles, type LogRotationPolicy, type LogRotatorOptions } from "./log-rotation.js";
+export { ImageGarbageCollector, podImages, type ImageGCOptions } from "./image-gc.js";
+export {
+  checkImageGCThresholds, checkLogPolicy, defaultContainerLogMaxFiles, defaultContainerLogMaxSize, defaultImageGCHighPercent, defaultImageGCLowPercent, parseLogMaxSize,
+} from "./housekeeping.js";

@@ -17,7 +17,9 @@ import type { PodObj } from "../runtime/fake/pod-status.js";
 import type { ContainerSpec } from "../runtime/types.js";
 import type { PodManagerOptions } from "../types.js";
 import { goDuration, type Backoff } from "./backoff.js";
-import { ContainerConfigError, containerArgv, containerEnv, containerResources, containerUser, type EnvSources } from "./spec.js";
+import {
+  ContainerConfigError, containerArgv, containerEnv, containerResources, containerSeccompProfile, containerUser, podSupplementalGroups, type EnvSources,
+} from "./spec.js";
 import type { ContainerRecord, PodState } from "./state.js";
 import { retired } from "./status.js";
 
@@ -179,7 +181,7 @@ export async function startInstance(ctx: StartContext, pod: PodObj, st: PodState
     if (!isProcess) await releaseRootfs(opts.images, dir).catch(() => undefined);
     const msg = (e as Error).message;
     if (rec.waiting?.message !== msg) ev("Warning", "Failed", `Error: ${msg}`);
-    rec.waiting = { reason: "CreateContainerError", message: msg };
+    rec.waiting = { reason: e instanceof ContainerConfigError ? "CreateContainerConfigError" : "CreateContainerError", message: msg };
     ctx.requeueAfter(configRetryMs);
     return false;
   }
@@ -343,6 +345,10 @@ function containerSpec(
   if (sc?.privileged) spec.privileged = true;
   if (sc?.capabilities) spec.capabilities = { ...(sc.capabilities.add ? { add: sc.capabilities.add } : {}), ...(sc.capabilities.drop ? { drop: sc.capabilities.drop } : {}) };
   if (sc?.readOnlyRootFilesystem) spec.readOnlyRootfs = true;
+  const groups = podSupplementalGroups(pod.spec);
+  if (groups) spec.supplementalGroups = groups;
+  const seccomp = containerSeccompProfile(c, pod.spec);
+  if (seccomp) spec.seccompProfile = seccomp;
   return spec;
 }
 

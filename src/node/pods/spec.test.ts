@@ -3,7 +3,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { ImageConfig } from "../../image/index.js";
 import { Backoff, goDuration } from "./backoff.js";
-import { ContainerConfigError, containerArgv, containerEnv, containerResources, containerUser, expandVars, type EnvSources } from "./spec.js";
+import type { Container } from "kubernetes-types/core/v1.js";
+import { ContainerConfigError, containerArgv, containerEnv, containerResources, containerSeccompProfile, containerUser, expandVars, podSupplementalGroups, type EnvSources } from "./spec.js";
 import { podPhase } from "./status.js";
 import type { PodState } from "./state.js";
 
@@ -103,4 +104,27 @@ test("phase: kubelet's getPhase", () => {
   assert.equal(podPhase(pod("OnFailure"), st(ok, bad)), "Running");
   assert.equal(podPhase(pod("Always"), st(ok, ok)), "Running");
   assert.equal(podPhase(pod("Never"), st(run, ok)), "Running");
+});
+
+test("supplementary groups: supplementalGroups, then fsGroup, once each", () => {
+  assert.equal(podSupplementalGroups(undefined), undefined);
+  assert.equal(podSupplementalGroups({ containers: [], securityContext: { runAsUser: 1 } }), undefined);
+  assert.deepEqual(podSupplementalGroups({ containers: [], securityContext: { supplementalGroups: [4000, 5000], fsGroup: 2000 } }), [4000, 5000, 2000]);
+  assert.deepEqual(podSupplementalGroups({ containers: [], securityContext: { supplementalGroups: [2000], fsGroup: 2000 } }), [2000]);
+  assert.deepEqual(podSupplementalGroups({ containers: [], securityContext: { fsGroup: 0 } }), [0]);
+});
+
+test("seccomp profile: container over pod; Localhost must stay below the profile root", () => {
+  const pod = { containers: [], securityContext: { seccompProfile: { type: "Unconfined" } } };
+  assert.equal(containerSeccompProfile({ name: "c" }, undefined), undefined);
+  assert.deepEqual(containerSeccompProfile({ name: "c" }, pod), { type: "Unconfined" });
+  assert.deepEqual(containerSeccompProfile({ name: "c", securityContext: { seccompProfile: { type: "RuntimeDefault" } } }, pod), { type: "RuntimeDefault" });
+  const local = (p?: string): Container => ({ name: "c", securityContext: { seccompProfile: { type: "Localhost", ...(p === undefined ? {} : { localhostProfile: p }) } } });
+  assert.deepEqual(containerSeccompProfile(local("profiles/./audit.json"), pod), { type: "Localhost", localhostProfile: "profiles/audit.json" });
+  assert.deepEqual(containerSeccompProfile(local("a/../b.json"), pod), { type: "Localhost", localhostProfile: "b.json" });
+  for (const bad of ["../x.json", "/etc/x.json", "a/../../x.json", ".."]) {
+    assert.throws(() => containerSeccompProfile(local(bad), pod), (e: unknown) => e instanceof ContainerConfigError && /outside the node's seccomp profile root/.test((e as Error).message), bad);
+  }
+  assert.throws(() => containerSeccompProfile(local(), pod), /localhostProfile must be set/);
+  assert.throws(() => containerSeccompProfile({ name: "c", securityContext: { seccompProfile: { type: "Other" } } }, undefined), ContainerConfigError);
 });

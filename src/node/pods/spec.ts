@@ -1,13 +1,15 @@
 /**
  * From a pod's container to the runtime's ContainerSpec parts, as kubelet and the container
  * runtime compute them: argv from command/args and the image's Entrypoint/Cmd, `$(VAR)`
- * expansion, the user, and cgroup limits from resources. Pure: the env sources (ConfigMaps,
+ * expansion, the user and its supplementary groups, the seccomp profile, and cgroup limits
+ * from resources. Pure: the env sources (ConfigMaps,
  * Secrets) are read by the caller and handed in.
  */
+import { posix } from "node:path";
 import type { Container, EnvVar, PodSpec, SecurityContext } from "kubernetes-types/core/v1.js";
 import { parseQuantity } from "../../api/core/v1/quantity.js";
 import type { ImageConfig } from "../../image/index.js";
-import type { ResourceLimits } from "../runtime/types.js";
+import type { ResourceLimits, SeccompProfile } from "../runtime/types.js";
 
 /**
  * Upstream's `$(VAR)` expansion: a defined name is replaced, an undefined one stays as written,
@@ -166,6 +168,44 @@ export function containerUser(c: Container, pod: PodSpec | undefined, image: Ima
   const gid = sc?.runAsGroup ?? psc?.runAsGroup ?? num(imgGroup);
   if (uid === undefined && gid === undefined) return undefined;
   return { uid: uid ?? 0, gid: gid ?? 0 };
+}
+
+/**
+ * The supplementary groups kubelet gives every container of the pod: supplementalGroups, then
+ * fsGroup (the group that owns the pod's volumes).
+ */
+export function podSupplementalGroups(pod: PodSpec | undefined): number[] | undefined {
+  const psc = pod?.securityContext;
+  const groups = [...(psc?.supplementalGroups ?? [])];
+  const fsGroup = psc?.fsGroup;
+  if (typeof fsGroup === "number" && !groups.includes(fsGroup)) groups.push(fsGroup);
+  return groups.length ? groups : undefined;
+}
+
+/**
+ * securityContext.seccompProfile, the container's over the pod's. Absent when neither sets one
+ * (the runtime then applies its default). A Localhost profile must name a path below the
+ * node's profile root: an absolute path or one climbing out with `..` is the pod's error.
+ */
+export function containerSeccompProfile(c: Container, pod: PodSpec | undefined): SeccompProfile | undefined {
+  const p = c.securityContext?.seccompProfile ?? pod?.securityContext?.seccompProfile;
+  if (!p) return undefined;
+  switch (p.type) {
+    case "RuntimeDefault":
+    case "Unconfined":
+      return { type: p.type };
+    case "Localhost": {
+      const rel = p.localhostProfile ?? "";
+      if (!rel) throw new ContainerConfigError("localhostProfile must be set if seccompProfile type is Localhost");
+      const norm = posix.normalize(rel);
+      if (posix.isAbsolute(rel) || norm === "." || norm === ".." || norm.startsWith("../")) {
+        throw new ContainerConfigError(`seccomp profile ${JSON.stringify(rel)} is outside the node's seccomp profile root: localhostProfile must be a relative path below it`);
+      }
+      return { type: "Localhost", localhostProfile: norm };
+    }
+    default:
+      throw new ContainerConfigError(`unknown seccomp profile type ${JSON.stringify(p.type)}`);
+  }
 }
 
 const cpuPeriodUs = 100_000;

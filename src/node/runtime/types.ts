@@ -63,6 +63,13 @@ export interface ResourceLimits {
   pidsLimit?: number;
 }
 
+/** securityContext.seccompProfile as the runtime takes it. */
+export type SeccompProfile =
+  | { type: "RuntimeDefault" }
+  | { type: "Unconfined" }
+  /** A JSON profile at `<seccompProfileRoot>/<localhostProfile>` (a relative path below that root). */
+  | { type: "Localhost"; localhostProfile: string };
+
 export interface ContainerSpec {
   name: string;
   /** The container's root filesystem (a directory; an overlay mount for images). */
@@ -72,7 +79,11 @@ export interface ContainerSpec {
   env: Record<string, string>;
   workingDir?: string;
   user?: { uid: number; gid: number };
+  /** Supplementary group ids of the container's process (the pod's supplementalGroups, then fsGroup). */
+  supplementalGroups?: number[];
   privileged?: boolean;
+  /** Absent: RuntimeDefault (Timonel's default), except for privileged containers, which run unconfined. */
+  seccompProfile?: SeccompProfile;
   /** Capability names with or without the `CAP_` prefix; "ALL" is allowed, as in Kubernetes. */
   capabilities?: { add?: string[]; drop?: string[] };
   readOnlyRootfs?: boolean;
@@ -159,6 +170,11 @@ export interface ContainerRuntime {
   containerStatus(id: string): Promise<ContainerStatus>;
   /** Every container the runtime knows, from its state on disk (adoption after an agent restart). */
   listContainers(): Promise<ContainerInfo[]>;
+  /**
+   * CRI's ReopenContainerLog: the writer closes the container's log file and starts a new one
+   * at its log path (log rotation has renamed the old one). Absent: rotation copies and truncates.
+   */
+  reopenContainerLog?(id: string): Promise<void>;
 
   exec(id: string, cmd: string[], opts?: ExecOptions): Promise<ExecResult>;
   execStream(id: string, cmd: string[], opts?: { tty?: boolean }): ExecSession;
@@ -176,6 +192,8 @@ export interface RuntimeOptions {
   stateDir: string;
   /** The pod network; runc pods without hostNetwork need one with netns paths (a PodBridge). */
   network: PodNetwork;
+  /** Where Localhost seccomp profiles are read (kubelet's --seccomp-profile-root). Default `<stateDir>/seccomp`. */
+  seccompProfileRoot?: string;
 }
 
 export class RuntimeNotFoundError extends Error {

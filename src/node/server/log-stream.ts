@@ -224,7 +224,12 @@ export async function streamLog({ path, opts, out, running }: StreamLogArgs): Pr
       // At EOF while following: has the file been rotated or truncated?
       const st = await stat(path).catch(() => undefined);
       if (st && (!fh || st.ino !== ino || st.size < pos)) {
+        // Renamed away by rotation: what the writer added to the old file before it reopened
+        // the path is read first.
+        if (fh && st.ino !== ino && (await fh.stat()).size > pos) continue;
         await fh?.close();
+        // The watch is on the old file's inode: watch the new one.
+        if (st.ino !== ino) waiter.close();
         fh = await openIfExists(path);
         ino = st.ino;
         pos = 0;
@@ -236,7 +241,9 @@ export async function streamLog({ path, opts, out, running }: StreamLogArgs): Pr
         continue;
       }
       waiter.watch(path);
-      await waiter.wait(POLL_MS);
+      // No file at the path: a rotation is between its rename and the writer's reopen, which
+      // takes milliseconds; a long wait here would skip what the new file gets meanwhile.
+      await waiter.wait(st ? POLL_MS : 20);
     }
     if (!signal.aborted && !fmt.done && (!opts.follow || opts.previous || finalPass)) {
       raw.end(onLine);

@@ -34,6 +34,12 @@ export interface SimulatedNodeOptions {
   count: number;
   /** Node names are `${namePrefix}${index}`. Default "sim-node-". */
   namePrefix?: string;
+  /**
+   * Exact node names, one per node (`count` of them), instead of prefix + index: e.g. the
+   * hostname, for the one simulated node that stands for this machine. Indexes (addresses,
+   * pod blocks) still start at `firstIndex`.
+   */
+  names?: string[];
   /** Index of the first node (so several simulators can share a cluster). Default 0. */
   firstIndex?: number;
   cpu?: string;
@@ -200,7 +206,7 @@ class Simulator {
     for (let i = first; i < first + this.opts.count; i++) {
       const cidr = formatCidr(nthSubnet(range, mask, i));
       const n: SimNode = {
-        name: `${prefix}${i}`,
+        name: this.opts.names?.[i - first] ?? `${prefix}${i}`,
         index: i,
         internalIP: formatIPv4(nodeAddressBase + 2 + i),
         podCIDR: cidr,
@@ -522,6 +528,15 @@ function checkOptions(o: SimulatedNodeOptions): void {
   };
   whole("count", o.count, 0);
   whole("firstIndex", o.firstIndex, 0);
+  if (o.names !== undefined) {
+    if (o.names.length !== o.count) throw new Error(`names must hold one name per node (${o.count}), got ${o.names.length}`);
+    if (new Set(o.names).size !== o.names.length) throw new Error("names must be unique");
+    for (const n of o.names) {
+      if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(n) || n.length > 253) {
+        throw new Error(`node name ${JSON.stringify(n)} is not a DNS-1123 subdomain`);
+      }
+    }
+  }
   whole("pods", o.pods, 1);
   whole("leaseDurationSeconds", o.leaseDurationSeconds, 1);
   whole("workers", o.workers, 1);

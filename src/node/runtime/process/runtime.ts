@@ -70,6 +70,8 @@ export class ProcessRuntime implements ContainerRuntime {
       "no PID, IPC or UTS isolation: containers see the host's processes and hostname",
       "cpu, memory and pids limits are not enforced (so no OOMKilled)",
       "capabilities, privileged, readOnlyRootFilesystem and volume mounts are ignored",
+      "no seccomp filter: seccompProfile is ignored",
+      "fsGroup and supplementalGroups are ignored: a container has no supplementary groups",
     ];
     if (!this.isRoot) out.push(`runAsUser/runAsGroup are ignored: every container runs as uid ${process.getuid?.() ?? "of the agent"}`);
     if (platform() !== "linux") out.push("stats and process identity checks are limited outside Linux");

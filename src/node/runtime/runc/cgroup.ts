@@ -15,6 +15,11 @@ interface Hierarchy {
 export interface CgroupLayout {
   version: 1 | 2;
   hierarchies: Hierarchy[];
+  /**
+   * On a hybrid v1 host, the cgroup2 mount beside the v1 controllers: it holds no
+   * controllers we set, but runc creates the container's cgroup there too.
+   */
+  unified?: string;
 }
 
 let cached: CgroupLayout | undefined;
@@ -44,7 +49,7 @@ export function cgroupLayout(): CgroupLayout {
     }
   }
   cached = hierarchies.some((h) => h.controllers.includes("memory"))
-    ? { version: 1, hierarchies }
+    ? { version: 1, hierarchies, ...(unified ? { unified } : {}) }
     : { version: 2, hierarchies: unified ? [{ mount: unified, controllers: ["*"] }] : [] };
   return cached;
 }
@@ -128,7 +133,9 @@ export function cgroupStats(path: string): CgroupStats {
 /** Removes the cgroup directory `path` (and its empty children) from every hierarchy; a busy one is left alone. */
 export function removeCgroup(path: string): void {
   if (!path || path === "/") return;
-  for (const h of cgroupLayout().hierarchies) removeTree(join(h.mount, path));
+  const layout = cgroupLayout();
+  for (const h of layout.hierarchies) removeTree(join(h.mount, path));
+  if (layout.unified) removeTree(join(layout.unified, path));
 }
 
 function removeTree(dir: string): void {

@@ -8,7 +8,8 @@
  * conmon reports the created container's pid (or an error) as JSON on a sync pipe, fd 3.
  */
 import { spawn } from "node:child_process";
-import { closeSync, openSync, readFileSync } from "node:fs";
+import { closeSync, constants, openSync, readFileSync, writeSync } from "node:fs";
+import { join } from "node:path";
 import { procInfo } from "../store.js";
 
 export interface ConmonLaunch {
@@ -107,4 +108,26 @@ export function liveConmon(pidFile: string): number | undefined {
   const info = procInfo(pid);
   if (!info || info.state === "Z" || info.state === "X" || info.comm !== "conmon") return undefined;
   return pid;
+}
+
+/**
+ * Asks a running conmon to reopen its log file (after log rotation renamed it): one line on
+ * the control FIFO conmon keeps in the bundle, `2 0 0` (REOPEN_LOGS_EVENT; height and width
+ * unused). conmon then closes the old file and puts a new, empty one at the log path. The FIFO
+ * is opened without blocking, so a conmon that is gone is an error (ENXIO), not a hang.
+ */
+export function reopenConmonLog(bundle: string): void {
+  let fd: number;
+  try {
+    fd = openSync(join(bundle, "ctl"), constants.O_WRONLY | constants.O_NONBLOCK);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENXIO") throw new Error("conmon is not running: no reader on its control FIFO");
+    throw e;
+  }
+  try {
+    writeSync(fd, "2 0 0\n");
+  } finally {
+    closeSync(fd);
+  }
 }

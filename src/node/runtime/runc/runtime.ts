@@ -3,6 +3,7 @@
  * `spec.ts`) under `<stateDir>/containers/<id>`, created through conmon (which keeps the exit
  * code and writes the CRI-format log) and started with `runc start`. Each pod sandbox has its
  * network namespace from the PodNetwork and persistent IPC/UTS namespaces (`sandbox.ts`).
+ * Containers get a seccomp filter (`seccomp.ts`) when runc is built with libseccomp.
  *
  * Everything is kept on disk, nothing only in memory, so a new instance over the same state
  * directory (after an agent restart) adopts running containers as they are. Status is read
@@ -21,9 +22,10 @@ import { RuntimeNotFoundError } from "../types.js";
 import {
   listSandboxRecords, newId, procInfo, readExitFile, readJson, readSandboxRecord, safeReaddir, sandboxDir, tool, ToolError, waitFor, writeJsonAtomic,
 } from "../store.js";
-import { buildOciSpec, capabilitiesFromMask, type PodPaths } from "./spec.js";
+import { buildOciSpec, capabilitiesFromMask, resolveCapabilities, type PodPaths } from "./spec.js";
+import { resolveSeccomp, runcSeccompSupport, type OciSeccomp } from "./seccomp.js";
 import { cgroupStats, oomKills, removeCgroup, swapAccounting } from "./cgroup.js";
-import { launchConmon, liveConmon } from "./conmon.js";
+import { launchConmon, liveConmon, reopenConmonLog } from "./conmon.js";
 import { createPodFiles, destroyPodFiles, podPaths } from "./sandbox.js";
 
 export interface RuncRuntimeOptions extends RuntimeOptions {
@@ -77,6 +79,7 @@ export class RuncRuntime implements ContainerRuntime {
   private readonly conmon: string;
   private readonly network: RuntimeOptions["network"];
   private readonly cgroupRoot: string;
+  private readonly seccompProfileRoot: string;
   private hostCaps: string[] | undefined;
 
   constructor(opts: RuncRuntimeOptions) {
@@ -89,6 +92,7 @@ export class RuncRuntime implements ContainerRuntime {
     this.stateDir = opts.stateDir;
     this.network = opts.network;
     this.cgroupRoot = opts.cgroupRoot ?? "/timonel";
+    this.seccompProfileRoot = opts.seccompProfileRoot ?? join(this.stateDir, "seccomp");
     this.runcRoot = join(this.stateDir, "runc");
     for (const d of [this.runcRoot, join(this.stateDir, "sock"), join(this.stateDir, "sandboxes"), join(this.stateDir, "containers")]) {
       mkdirSync(d, { recursive: true });
@@ -101,8 +105,9 @@ export class RuncRuntime implements ContainerRuntime {
   }
 
   limitations(): string[] {
+    const seccomp = runcSeccompSupport(this.runc);
     return [
-      "no seccomp profile is applied yet",
+      ...(seccomp.enabled ? [] : [`no seccomp filter is applied: ${seccomp.reason ?? "runc has no seccomp support"}; Localhost profiles fail`]),
       "privileged containers get every capability and device cgroup access, but host device nodes are not mounted into /dev",
       "each container has its own PID namespace (shareProcessNamespace is not supported yet)",
     ];
@@ -205,9 +210,10 @@ export class RuncRuntime implements ContainerRuntime {
       createdAt: new Date().toISOString(),
     };
     try {
+      const seccomp = this.seccompFor(spec);
       const oci = buildOciSpec({
         spec, hostname: sb.hostname, hostNetwork: sb.hostNetwork, pod: sb.paths, cgroupsPath: rec.cgroupsPath,
-        hostBoundingCaps: this.hostBoundingCaps(), swapAccounting: swapAccounting(),
+        hostBoundingCaps: this.hostBoundingCaps(), swapAccounting: swapAccounting(), ...(seccomp ? { seccomp } : {}),
       });
       writeJsonAtomic(join(dir, "config.json"), oci);
       writeJsonAtomic(join(dir, "container.json"), rec);
@@ -222,6 +228,14 @@ export class RuncRuntime implements ContainerRuntime {
       throw e;
     }
     return id;
+  }
+
+  private seccompFor(spec: ContainerSpec): OciSeccomp | undefined {
+    return resolveSeccomp(spec, resolveCapabilities(spec, this.hostBoundingCaps()), {
+      support: runcSeccompSupport(this.runc),
+      profileRoot: this.seccompProfileRoot,
+      readProfile: (path) => readFileSync(path, "utf8"),
+    });
   }
 
   async startContainer(id: string): Promise<void> {
@@ -348,6 +362,12 @@ export class RuncRuntime implements ContainerRuntime {
       out.push({ id: rec.id, sandboxId: rec.sandboxId, name: rec.name, logPath: rec.logPath, status: await this.statusOf(rec) });
     }
     return out;
+  }
+
+  async reopenContainerLog(id: string): Promise<void> {
+    this.readContainer(id);
+    if (!liveConmon(join(this.containerDir(id), "conmon.pid"))) throw new Error(`container ${id} has no running conmon`);
+    reopenConmonLog(this.containerDir(id));
   }
 
   // ---- exec, stats ----

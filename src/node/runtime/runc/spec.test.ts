@@ -86,3 +86,14 @@ test("resources, user, read-only root, mounts, privileged", () => {
   assert.ok(p.mounts.find((m) => m.destination === "/sys")!.options.includes("rw"));
   assert.equal(p.process.capabilities.bounding.length, allCaps.length);
 });
+
+test("supplementary groups become additionalGids; the seccomp section is passed through", () => {
+  const s = buildOciSpec(input({ user: { uid: 1000, gid: 3000 }, supplementalGroups: [4000, 2000, 4000] }));
+  assert.deepEqual(s.process.user, { uid: 1000, gid: 3000, additionalGids: [4000, 2000] });
+  assert.deepEqual(buildOciSpec(input({ supplementalGroups: [5] })).process.user, { uid: 0, gid: 0, additionalGids: [5] });
+  assert.equal(buildOciSpec(input({ supplementalGroups: [] })).process.user.additionalGids, undefined);
+  assert.throws(() => buildOciSpec(input({ supplementalGroups: [-1] })), /invalid supplementary group id/);
+  assert.equal(buildOciSpec(input()).linux.seccomp, undefined);
+  const seccomp = { defaultAction: "SCMP_ACT_ALLOW", syscalls: [{ names: ["mkdir"], action: "SCMP_ACT_ERRNO" }] };
+  assert.deepEqual(buildOciSpec(input({}, { seccomp })).linux.seccomp, seccomp);
+});

@@ -4,11 +4,12 @@
  * (add/drop on top, "ALL" allowed; privileged = every capability the host allows), the usual
  * pseudo filesystems, the pod's /etc/hosts, resolv.conf, hostname and /dev/shm, masked and
  * read-only /proc paths, a new pid, mount and cgroup namespace per container, the pod's
- * shared ipc, uts and network namespaces (by path), and cgroup limits. No seccomp profile is
- * applied yet. Pure: no I/O.
+ * shared ipc, uts and network namespaces (by path), cgroup limits, supplementary groups, and
+ * the seccomp filter `seccomp.ts` chose. Pure: no I/O.
  */
 import type { ContainerSpec } from "../types.js";
 import { envList } from "../store.js";
+import type { OciSeccomp } from "./seccomp.js";
 
 /** Linux capability names by number (include/uapi/linux/capability.h). */
 export const capabilityNames = [
@@ -89,6 +90,8 @@ export interface OciInput {
   hostBoundingCaps: string[];
   /** Whether the memory cgroup has swap accounting (memory.memsw.*); then swap is capped at the limit. */
   swapAccounting: boolean;
+  /** The container's seccomp filter (seccomp.ts's resolveSeccomp); absent for none. */
+  seccomp?: OciSeccomp;
 }
 
 export interface OciMount {
@@ -115,7 +118,7 @@ export interface OciSpec {
   ociVersion: string;
   process: {
     terminal: boolean;
-    user: { uid: number; gid: number };
+    user: { uid: number; gid: number; additionalGids?: number[] };
     args: string[];
     env: string[];
     cwd: string;
@@ -136,6 +139,7 @@ export interface OciSpec {
     };
     maskedPaths?: string[];
     readonlyPaths?: string[];
+    seccomp?: OciSeccomp;
   };
 }
 
@@ -201,7 +205,7 @@ export function buildOciSpec(input: OciInput): OciSpec {
     ociVersion: "1.0.2",
     process: {
       terminal: false,
-      user: spec.user ?? { uid: 0, gid: 0 },
+      user: processUser(spec),
       args: spec.command,
       env: envList(spec.env, input.hostname),
       cwd: spec.workingDir || "/",
@@ -218,5 +222,17 @@ export function buildOciSpec(input: OciInput): OciSpec {
     out.linux.maskedPaths = maskedPaths;
     out.linux.readonlyPaths = readonlyPaths;
   }
+  if (input.seccomp) out.linux.seccomp = input.seccomp;
   return out;
+}
+
+/** uid, gid and the supplementary groups, deduplicated in their order. */
+function processUser(spec: ContainerSpec): OciSpec["process"]["user"] {
+  const { uid, gid } = spec.user ?? { uid: 0, gid: 0 };
+  const extra: number[] = [];
+  for (const g of spec.supplementalGroups ?? []) {
+    if (!Number.isInteger(g) || g < 0 || g > 0xffffffff) throw new Error(`invalid supplementary group id ${g}`);
+    if (!extra.includes(g)) extra.push(g);
+  }
+  return extra.length ? { uid, gid, additionalGids: extra } : { uid, gid };
 }
