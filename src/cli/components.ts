@@ -18,6 +18,8 @@ import { garbageCollector } from "../controllers/garbagecollector/index.js";
 import { namespaceController } from "../controllers/namespace/index.js";
 import { serviceAccountController } from "../controllers/serviceaccount/index.js";
 import { nodeLifecycleController } from "../controllers/nodelifecycle/index.js";
+import { endpointsController } from "../controllers/endpoints/index.js";
+import { endpointSliceController } from "../controllers/endpointslice/index.js";
 import { startScheduler } from "../scheduler/scheduler.js";
 
 export interface ComponentOptions {
@@ -39,6 +41,8 @@ export function builtinControllers(): ControllerFactory[] {
     serviceAccountController(),
     nodeLifecycleController(),
     eventTTLController(),
+    endpointsController(),
+    endpointSliceController(),
   ];
 }
 

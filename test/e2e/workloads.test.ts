@@ -5,8 +5,8 @@
  * resources/env, edit, `get replicasets -w` during a rollout, describe with Events, delete,
  * and blue/green and canary as two Deployments behind one Service selector.
  *
- * Endpoints are not written yet (no endpoints controller), so where the seeds look at a
- * Service's endpoints these tests look at the Running pods its selector matches.
+ * Where the seeds look at a Service's endpoints, these tests read the Endpoints the endpoints
+ * controller writes (and the EndpointSlices beside them).
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -429,20 +429,48 @@ describe("e2e: workloads on simulated nodes", { skip }, () => {
   });
 
   describe("blue/green and canary: two Deployments behind one Service selector", () => {
-    /** The Running pods the Service's selector matches, counted by one of their labels. */
+    interface EndpointsJson {
+      subsets?: { addresses?: { ip: string; targetRef?: { kind: string; name: string } }[]; ports?: { port: number }[] }[];
+    }
+    interface PodIPJson { metadata: Meta; status: { podIP?: string } }
+    /** The Service's ready Endpoints addresses, each matched to its pod, counted by one of the pod's labels. */
     const served = async (svc: string, by: string): Promise<Record<string, number>> => {
-      const sel = JSON.parse((await c.kubectl(["get", "svc", svc, "-o", "jsonpath={.spec.selector}"])).stdout) as Record<string, string>;
-      const pods = await runningPods(Object.entries(sel).map(([k, v]) => `${k}=${v}`).join(","));
+      const ep = await json<EndpointsJson>(["get", "endpoints", svc]);
+      const pods = new Map((await json<List<PodIPJson>>(["get", "pods"])).items.map((p) => [p.metadata.name, p]));
       const counts: Record<string, number> = {};
-      for (const p of pods) {
-        const k = p.metadata.labels?.[by] ?? "";
+      for (const a of (ep.subsets ?? []).flatMap((ss) => ss.addresses ?? [])) {
+        const pod = a.targetRef?.kind === "Pod" ? pods.get(a.targetRef.name) : undefined;
+        // An address whose pod is gone or has another IP counts as no version at all.
+        const k = pod && pod.status.podIP === a.ip ? pod.metadata.labels?.[by] ?? "" : "?";
         counts[k] = (counts[k] ?? 0) + 1;
       }
-      return counts;
+      return Object.fromEntries(Object.entries(counts).sort(([x], [y]) => x.localeCompare(y)));
     };
-    const servedSoon = (svc: string, by: string, want: Record<string, number>): Promise<unknown> =>
-      waitFor(async () => JSON.stringify(await served(svc, by)) === JSON.stringify(want), 15_000, 200)
+    /** `kubectl get endpoints` lists the addresses (the first three), and a slice carries the Service's name. */
+    const printed = async (svc: string, want: number): Promise<void> => {
+      const ep = await json<EndpointsJson>(["get", "endpoints", svc]);
+      const pairs = (ep.subsets ?? []).flatMap((ss) => (ss.ports ?? []).flatMap((p) => (ss.addresses ?? []).map((a) => `${a.ip}:${p.port}`)));
+      assert.equal(pairs.length, want);
+      const row = findRow((await c.kubectl(["get", "endpoints", svc])).stdout, svc);
+      const shown = row?.ENDPOINTS ?? "";
+      const listed = shown.replace(/ \+ \d+ more\.\.\.$/, "").split(",");
+      assert.equal(listed.length, Math.min(want, 3), shown);
+      for (const pair of listed) assert.ok(pairs.includes(pair), `${pair} of ${shown}`);
+      if (want > 3) assert.ok(shown.endsWith(` + ${want - 3} more...`), shown);
+      const slices = parseTable((await c.kubectl(["get", "endpointslices", "-l", `kubernetes.io/service-name=${svc}`])).stdout);
+      assert.equal(slices.length, 1);
+      assert.match(slices[0]?.NAME ?? "", new RegExp(`^${svc}-[a-z0-9]{5}$`));
+      assert.equal(slices[0]?.ADDRESSTYPE, "IPv4");
+      const inSlice = (slices[0]?.ENDPOINTS ?? "").replace(/ \+ \d+ more\.\.\.$/, "").split(",");
+      for (const ip of inSlice) assert.ok(pairs.some((p) => p.startsWith(`${ip}:`)), `${ip} of slice ${slices[0]?.ENDPOINTS}`);
+    };
+    const servedSoon = async (svc: string, by: string, want: Record<string, number>): Promise<void> => {
+      await waitFor(async () => JSON.stringify(await served(svc, by)) === JSON.stringify(want), 15_000, 200)
         .catch(async () => assert.deepEqual(await served(svc, by), want));
+      // The slice may trail the Endpoints by a write: give it the same chance.
+      const n = Object.values(want).reduce((a, b) => a + b, 0);
+      await waitFor(() => printed(svc, n).then(() => true, () => false), 10_000, 200).catch(() => printed(svc, n));
+    };
 
     it("blue/green: the selector switches all traffic from blue to green at once", async () => {
       const r = await c.kubectl(["apply", "-f", fixture("workloads/blue-green.yaml")]);
