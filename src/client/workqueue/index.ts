@@ -5,3 +5,4 @@ export {
   type ControllerRateLimiterOptions, type RateLimiter,
 } from "./ratelimit.js";
 export { FakeClock, realClock, type Clock, type TimerHandle } from "./clock.js";
+export { runWorker, throttledStderr, type ErrorReporter, type WorkerOptions } from "./worker.js";

@@ -16,7 +16,7 @@ import { objectKey, splitKey } from "../../client/informer/index.js";
 import { StatusError } from "../../machinery/errors.js";
 import { isDeepStrictEqual } from "node:util";
 import type { ControllerFactory } from "../runtime/index.js";
-import { endpointLabels, managesEndpoints, sameStringMap, selects } from "./podutil.js";
+import { endpointLabels, managesEndpoints, sameStringMap, servicesOfPodHandler } from "./podutil.js";
 import { desiredSubsets } from "./subsets.js";
 
 export const lastChangeTriggerTimeAnnotation = "endpoints.kubernetes.io/last-change-trigger-time";
@@ -46,24 +46,12 @@ export function endpointsController(opts: EndpointsControllerOptions = {}): Cont
       ...(opts.workers ? { workers: opts.workers } : {}),
       waitFor: [services, pods, endpoints],
       setup(q) {
-        const forPod = (pod: PodObj, labels?: Record<string, string>): void => {
-          for (const svc of services.byIndex("namespace", pod.metadata.namespace ?? "")) {
-            if (selects(svc, pod.metadata.labels) || (labels && selects(svc, labels))) q.add(objectKey(svc));
-          }
-        };
         services.addHandler({
           onAdd: (s) => q.add(objectKey(s)),
           onUpdate: (_o, s) => q.add(objectKey(s)),
           onDelete: (s) => q.add(objectKey(s)),
         });
-        pods.addHandler({
-          onAdd: (p) => forPod(p),
-          onUpdate: (old, cur) => {
-            if (old.metadata.resourceVersion === cur.metadata.resourceVersion) return;
-            forPod(cur, sameStringMap(old.metadata.labels, cur.metadata.labels) ? undefined : old.metadata.labels);
-          },
-          onDelete: (p) => forPod(p),
-        });
+        pods.addHandler(servicesOfPodHandler(services, (key) => q.add(key)));
         endpoints.addHandler({
           onAdd: (ep) => q.add(objectKey(ep)),
           onUpdate: (_o, ep) => q.add(objectKey(ep)),

@@ -6,6 +6,7 @@
 import type { ServicePort } from "kubernetes-types/core/v1.js";
 import type { PodObj } from "../../api/core/v1/pod-printer.js";
 import type { ServiceObj } from "../../api/core/v1/service.js";
+import { objectKey, type EventHandler, type Informer } from "../../client/informer/index.js";
 
 /** Carried by Endpoints (and slices) of a Service whose clusterIP is None. */
 export const headlessLabel = "service.kubernetes.io/headless";
@@ -91,4 +92,24 @@ export function sameStringMap(a: Record<string, string> | undefined, b: Record<s
   const ka = Object.keys(a ?? {});
   if (ka.length !== Object.keys(b ?? {}).length) return false;
   return ka.every((k) => b?.[k] === a?.[k]);
+}
+
+/**
+ * Pod handlers for controllers keyed by Service: a pod enqueues every Service of its
+ * namespace whose selector matches it, before or (after a relabel) after the change.
+ */
+export function servicesOfPodHandler(services: Informer<ServiceObj>, enqueue: (serviceKey: string) => void): EventHandler<PodObj> {
+  const forPod = (pod: PodObj, oldLabels?: Record<string, string>): void => {
+    for (const svc of services.byIndex("namespace", pod.metadata.namespace ?? "")) {
+      if (selects(svc, pod.metadata.labels) || (oldLabels && selects(svc, oldLabels))) enqueue(objectKey(svc));
+    }
+  };
+  return {
+    onAdd: (p) => forPod(p),
+    onUpdate: (old, cur) => {
+      if (old.metadata.resourceVersion === cur.metadata.resourceVersion) return;
+      forPod(cur, sameStringMap(old.metadata.labels, cur.metadata.labels) ? undefined : old.metadata.labels);
+    },
+    onDelete: (p) => forPod(p),
+  };
 }

@@ -17,7 +17,7 @@ import type { ServiceObj } from "../../api/core/v1/service.js";
 import { objectKey, splitKey } from "../../client/informer/index.js";
 import { StatusError } from "../../machinery/errors.js";
 import type { ControllerFactory } from "../runtime/index.js";
-import { managesEndpoints, sameStringMap, selects } from "../endpoints/podutil.js";
+import { managesEndpoints, servicesOfPodHandler } from "../endpoints/podutil.js";
 import { controllerName, defaultMaxEndpointsPerSlice, desiredEndpoints, managedByLabel, serviceNameLabel } from "./desired.js";
 import { planSlices } from "./plan.js";
 import { SliceTracker } from "./tracker.js";
@@ -55,24 +55,12 @@ export function endpointSliceController(opts: EndpointSliceControllerOptions = {
       ...(opts.workers ? { workers: opts.workers } : {}),
       waitFor: [services, pods, slices],
       setup(q) {
-        const forPod = (pod: PodObj, labels?: Record<string, string>): void => {
-          for (const svc of services.byIndex("namespace", pod.metadata.namespace ?? "")) {
-            if (selects(svc, pod.metadata.labels) || (labels && selects(svc, labels))) q.add(objectKey(svc));
-          }
-        };
         services.addHandler({
           onAdd: (s) => q.add(objectKey(s)),
           onUpdate: (_o, s) => q.add(objectKey(s)),
           onDelete: (s) => { tracker.forgetService(objectKey(s)); q.add(objectKey(s)); },
         });
-        pods.addHandler({
-          onAdd: (p) => forPod(p),
-          onUpdate: (old, cur) => {
-            if (old.metadata.resourceVersion === cur.metadata.resourceVersion) return;
-            forPod(cur, sameStringMap(old.metadata.labels, cur.metadata.labels) ? undefined : old.metadata.labels);
-          },
-          onDelete: (p) => forPod(p),
-        });
+        pods.addHandler(servicesOfPodHandler(services, (key) => q.add(key)));
         const onSlice = (s: EndpointSlice, deleted: boolean): void => {
           const k = serviceKeyOf(s);
           if (!k) return;

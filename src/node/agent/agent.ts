@@ -13,6 +13,7 @@ import os from "node:os";
 import path from "node:path";
 import type { ApiClient } from "../../client/client.js";
 import { newEventRecorder } from "../../client/events/index.js";
+import { throttledStderr } from "../../client/workqueue/index.js";
 import { formatCidr, parseCidr, parseIPv4 } from "../../machinery/cidr.js";
 import type { KubeObject } from "../../machinery/object.js";
 import { ImageStore, importDir, type PullOptions } from "../../image/index.js";
@@ -150,7 +151,7 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
   const gcLow = opts.imageGCLowThresholdPercent ?? defaultImageGCLowPercent;
   checkImageGCThresholds(gcHigh, gcLow);
   const log = opts.log ?? ((l: string) => process.stderr.write(`node agent: ${l}\n`));
-  const onError = opts.onError ?? throttledStderr();
+  const onError = opts.onError ?? throttledStderr("node agent");
   const dataDir = path.resolve(opts.dataDir);
   const nodeDir = path.join(dataDir, "node");
   await mkdir(nodeDir, { recursive: true, mode: 0o700 });
@@ -360,20 +361,4 @@ function pick<T extends object, K extends keyof T>(o: T, keys: readonly K[]): Pa
   const out: Partial<Pick<T, K>> = {};
   for (const k of keys) if (o[k] !== undefined) out[k] = o[k];
   return out;
-}
-
-function throttledStderr(): (err: unknown, what: string) => void {
-  let last = 0;
-  let dropped = 0;
-  return (err, what) => {
-    const now = Date.now();
-    if (now - last < 10_000) {
-      dropped++;
-      return;
-    }
-    last = now;
-    const more = dropped ? ` (${dropped} more errors since the last report)` : "";
-    dropped = 0;
-    process.stderr.write(`node agent: ${what}: ${err instanceof Error ? err.message : String(err)}${more}\n`);
-  };
 }

@@ -11,6 +11,7 @@
 import { rm } from "node:fs/promises";
 import type { Container, PodStatus } from "kubernetes-types/core/v1.js";
 import { Informer, objectKey, RateLimitedQueue } from "../../client/index.js";
+import { runWorker } from "../../client/workqueue/index.js";
 import { releaseRootfs } from "../../image/index.js";
 import { StatusError } from "../../machinery/errors.js";
 import { deepCopy } from "../../machinery/object.js";
@@ -147,22 +148,8 @@ class Manager {
   // ---------------------------------------------------------------------------------------------
   // Workers
 
-  private async work(): Promise<void> {
-    for (;;) {
-      const key = await this.queue.get();
-      if (key === undefined) return;
-      try {
-        await this.sync(key);
-        this.queue.forget(key);
-      } catch (err) {
-        if (!this.stopped) {
-          this.onError(err, `pod ${key}`);
-          this.queue.addRateLimited(key);
-        }
-      } finally {
-        this.queue.done(key);
-      }
-    }
+  private work(): Promise<void> {
+    return runWorker(this.queue, { handle: (key) => this.sync(key), onError: this.onError, describe: (key) => `pod ${key}`, stopped: () => this.stopped });
   }
 
   /** Checks running containers for exits; a pod whose container changed state is synced. */

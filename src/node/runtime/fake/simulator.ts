@@ -18,7 +18,7 @@
 import type { Taint } from "kubernetes-types/core/v1.js";
 import type { ApiClient } from "../../../client/client.js";
 import { Informer, type SharedInformerFactory } from "../../../client/informer/index.js";
-import { RateLimitedQueue } from "../../../client/workqueue/index.js";
+import { RateLimitedQueue, runWorker, throttledStderr } from "../../../client/workqueue/index.js";
 import { StatusError } from "../../../machinery/errors.js";
 import { formatCidr, formatIPv4, nthSubnet, parseCidr, parseIPv4, subnetCount, NodeIpam } from "./ipam.js";
 import {
@@ -169,7 +169,7 @@ class Simulator {
     this.statusReportMs = opts.nodeStatusReportMs ?? 5 * 60_000;
     this.tickMs = Math.max(10, Math.min(100, Math.floor(this.heartbeatMs / 10)));
     this.queue = new RateLimitedQueue<string>({ baseDelayMs: 5, maxDelayMs: 30_000, qps: 200, burst: 1000 });
-    this.onError = opts.onError ?? throttledStderr();
+    this.onError = opts.onError ?? throttledStderr("simulated nodes");
   }
 
   async start(): Promise<void> {
@@ -383,22 +383,8 @@ class Simulator {
     if (this.byName.has(p.spec?.nodeName ?? "") || this.records.has(key)) this.queue.add(key);
   }
 
-  private async work(): Promise<void> {
-    for (;;) {
-      const key = await this.queue.get();
-      if (key === undefined) return;
-      try {
-        await this.reconcile(key);
-        this.queue.forget(key);
-      } catch (err) {
-        if (!this.stopped) {
-          this.onError(err, `pod ${key}`);
-          this.queue.addRateLimited(key);
-        }
-      } finally {
-        this.queue.done(key);
-      }
-    }
+  private work(): Promise<void> {
+    return runWorker(this.queue, { handle: (key) => this.reconcile(key), onError: this.onError, describe: (key) => `pod ${key}`, stopped: () => this.stopped });
   }
 
   /** Level-triggered: reads the cached pod, does the next step, and requeues itself for timed ones. */
@@ -560,20 +546,4 @@ async function pool<T>(items: readonly T[], limit: number, fn: (item: T) => Prom
     while (next < items.length) await fn(items[next++]!);
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, run));
-}
-
-function throttledStderr(): (err: unknown, what: string) => void {
-  let last = 0;
-  let dropped = 0;
-  return (err, what) => {
-    const now = Date.now();
-    if (now - last < 10_000) {
-      dropped++;
-      return;
-    }
-    last = now;
-    const more = dropped ? ` (${dropped} more errors since the last report)` : "";
-    dropped = 0;
-    process.stderr.write(`simulated nodes: ${what}: ${err instanceof Error ? err.message : String(err)}${more}\n`);
-  };
 }
