@@ -17,6 +17,7 @@ import { transportFromKubeconfig } from "../../src/client/https.js";
 import type { PodObj } from "../../src/api/core/v1/pod-printer.js";
 import { dockerArchiveTar, tarOf } from "../image/helpers.js";
 import { nodeNameFor } from "../../src/node/agent/host.js";
+import { waitFor } from "./wait.js";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const cli = ["--import", "tsx", path.join(repoRoot, "src/cli/run.ts")];
@@ -63,20 +64,6 @@ function up(args: string[]): Promise<{ proc: ChildProcess; out: () => string; ex
   });
 }
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 test("timonel up --runtime process: prints the runtime, registers the Node and runs a pod", async () => {
   const dataDir = await tempDir();

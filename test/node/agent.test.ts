@@ -18,6 +18,7 @@ import { startNodeAgent, type NodeAgent, type NodeAgentOptions } from "../../src
 import type { PodManager, PodManagerOptions, StartPodManager } from "../../src/node/types.js";
 import type { NodeObj } from "../../src/api/core/v1/node.js";
 import { dockerArchiveTar, tarOf } from "../image/helpers.js";
+import { waitFor } from "./wait.js";
 
 let dir: string;
 let cluster: Cluster;
@@ -62,20 +63,6 @@ function stubPodManager(): Stub {
   return stub;
 }
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 async function start(name: string, over: Partial<NodeAgentOptions> = {}): Promise<{ agent: NodeAgent; stub: Stub; dataDir: string }> {
   const stub = stubPodManager();

@@ -18,6 +18,8 @@ import { importArchive, ImageStore } from "../../src/image/index.js";
 import { buildLease, nodeLeaseNamespace } from "../../src/node/runtime/fake/node-object.js";
 import type { PodObj } from "../../src/node/runtime/fake/pod-status.js";
 import { buildImage, ociLayoutTar, tarOf, type BuiltImage, type LayerEntry } from "../image/helpers.js";
+import { waitFor } from "./wait.js";
+export { waitFor };
 
 export const testImage = "tbox:1";
 const busybox = "/bin/busybox";
@@ -108,20 +110,6 @@ async function registerNode(client: ApiClient, name: string, ip: string): Promis
   return node.metadata.uid;
 }
 
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 export function podOf(name: string, nodeName: string, containers: Container[], spec: Partial<NonNullable<Pod["spec"]>> = {}): PodObj {
   return {

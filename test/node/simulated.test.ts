@@ -14,6 +14,7 @@ import { StatusError } from "../../src/machinery/errors.js";
 import { startSimulatedNodes, type SimulatedNodes } from "../../src/node/runtime/fake/simulator.js";
 import { cidrContains, parseCidr } from "../../src/node/runtime/fake/ipam.js";
 import type { PodObj } from "../../src/api/core/v1/pod-printer.js";
+import { waitFor } from "./wait.js";
 
 let dir: string;
 let cluster: Cluster;
@@ -32,20 +33,6 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 function pod(name: string, nodeName: string, over: Partial<NonNullable<PodObj["spec"]>> = {}): PodObj {
   return {
